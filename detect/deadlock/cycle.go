@@ -1,0 +1,175 @@
+package deadlock
+
+import (
+	"slices"
+
+	"github.com/condiag/condiag/report"
+)
+
+// maxGates bounds the gate locks considered for one edge. Past it the
+// extra gates are ignored, which can only report more, never less.
+const maxGates = 8
+
+// searchState is a node of the path search: a graph node plus, for each
+// gate of the closing edge, whether some edge on the path so far was taken
+// without that gate.
+type searchState[K comparable] struct {
+	at   K
+	mask uint8
+}
+
+// findPath finds a path start -> ... -> target such that for every gate
+// in gates (of the closing edge target -> start) at least one edge of the
+// path was taken without it: a cycle that no common gate lock serializes.
+// next lists the out-edges of a node with the gates of each. It returns
+// the path's edges in order, or nil.
+func findPath[K comparable, E any](start, target K, gates []K, next func(K) []E, ends func(E) (to K, gates []K)) []E {
+	if len(gates) > maxGates {
+		gates = gates[:maxGates]
+	}
+	full := uint8(1<<len(gates) - 1)
+	type step struct {
+		prev searchState[K]
+		via  E
+	}
+	first := searchState[K]{at: start}
+	seen := map[searchState[K]]step{first: {}}
+	queue := []searchState[K]{first}
+	for len(queue) > 0 {
+		s := queue[0]
+		queue = queue[1:]
+		for _, e := range next(s.at) {
+			to, eg := ends(e)
+			mask := s.mask
+			for i, gate := range gates {
+				if !slices.Contains(eg, gate) {
+					mask |= 1 << i
+				}
+			}
+			ns := searchState[K]{at: to, mask: mask}
+			if _, ok := seen[ns]; ok {
+				continue
+			}
+			seen[ns] = step{prev: s, via: e}
+			if to == target && mask == full {
+				var path []E
+				for cur := ns; cur != first; cur = seen[cur].prev {
+					path = append(path, seen[cur].via)
+				}
+				slices.Reverse(path)
+				return path
+			}
+			if to != target {
+				queue = append(queue, ns)
+			}
+		}
+	}
+	return nil
+}
+
+// instanceCycle looks for a cycle through the new or changed edge e.
+func (g *Graph) instanceCycle(e *edge) (report.Finding, bool) {
+	next := func(id uint64) []*edge {
+		n := g.nodes[id]
+		if n == nil {
+			return nil
+		}
+		out := make([]*edge, 0, len(n.out))
+		for _, x := range n.out {
+			out = append(out, x)
+		}
+		slices.SortFunc(out, func(a, b *edge) int { return cmpU64(a.to, b.to) })
+		return out
+	}
+	ends := func(x *edge) (uint64, []uint64) { return x.to, x.gates }
+	path := findPath(e.to, e.from, e.gates, next, ends)
+	if path == nil {
+		return report.Finding{}, false
+	}
+	cycle := append([]*edge{e}, path...)
+	lockInfo := func(id uint64) LockInfo { return g.nodes[id].info }
+	return cycleFinding(cycle, lockInfo, report.Observed), true
+}
+
+func cmpU64(a, b uint64) int {
+	switch {
+	case a < b:
+		return -1
+	case a > b:
+		return 1
+	}
+	return 0
+}
+
+// classEdge records the class edge for h -> a.Lock and looks for a class
+// cycle through it with at least two distinct classes.
+func (g *Graph) classEdge(h HeldLock, a Acquisition, e *edge, gates []uint64) (report.Finding, bool) {
+	from, to := h.Lock.Class, a.Lock.Class
+	if from == to {
+		return report.Finding{}, false
+	}
+	var gateClasses []string
+	for _, id := range gates {
+		if n := g.nodes[id]; n != nil && n.info.Class != from && n.info.Class != to {
+			gateClasses = append(gateClasses, n.info.Class)
+		}
+	}
+	slices.Sort(gateClasses)
+	gateClasses = slices.Compact(gateClasses)
+
+	cn := g.classes[from]
+	if cn == nil {
+		cn = &cnode{out: map[string]*cedge{}}
+		g.classes[from] = cn
+	}
+	if g.classes[to] == nil {
+		g.classes[to] = &cnode{out: map[string]*cedge{}}
+	}
+	ce := cn.out[to]
+	switch {
+	case ce == nil:
+		ce = &cedge{from: from, to: to, example: *e, fromLock: h.Lock, toLock: a.Lock, gates: gateClasses}
+		cn.out[to] = ce
+	default:
+		shrunk := intersect(ce.gates, gateClasses)
+		if len(shrunk) == len(ce.gates) {
+			return report.Finding{}, false
+		}
+		ce.gates = shrunk
+	}
+	next := func(c string) []*cedge {
+		n := g.classes[c]
+		if n == nil {
+			return nil
+		}
+		out := make([]*cedge, 0, len(n.out))
+		for _, x := range n.out {
+			out = append(out, x)
+		}
+		slices.SortFunc(out, func(a, b *cedge) int {
+			if a.to < b.to {
+				return -1
+			}
+			if a.to > b.to {
+				return 1
+			}
+			return 0
+		})
+		return out
+	}
+	ends := func(x *cedge) (string, []string) { return x.to, x.gates }
+	path := findPath(to, from, ce.gates, next, ends)
+	if path == nil {
+		return report.Finding{}, false
+	}
+	// Report with the example instance edges of each class edge.
+	cycle := make([]*edge, 0, len(path)+1)
+	infos := map[uint64]LockInfo{}
+	for _, x := range append([]*cedge{ce}, path...) {
+		ex := x.example
+		cycle = append(cycle, &ex)
+		infos[x.fromLock.ID] = x.fromLock
+		infos[x.toLock.ID] = x.toLock
+	}
+	return cycleFinding(cycle, func(id uint64) LockInfo { return infos[id] }, report.Predicted), true
+}

@@ -1,0 +1,239 @@
+package deadlock
+
+import (
+	"fmt"
+	"slices"
+
+	"github.com/condiag/condiag/report"
+)
+
+// Mode is the mode a lock is held or requested in. The zero value is
+// invalid.
+type Mode uint8
+
+const (
+	ModeInvalid Mode = iota
+	ModeWrite        // exclusive: Mutex.Lock, RWMutex.Lock, Once.Do
+	ModeRead         // shared: RWMutex.RLock
+)
+
+func (m Mode) String() string {
+	switch m {
+	case ModeWrite:
+		return "write"
+	case ModeRead:
+		return "read"
+	}
+	return fmt.Sprintf("Mode(%d)", uint8(m))
+}
+
+// LockInfo identifies a lock instance for the graph and its reports.
+type LockInfo struct {
+	ID          uint64       // unique in the process, never reused
+	Kind        string       // "Mutex", "RWMutex", "Once", ...
+	Class       string       // class key: user name, or first-locked site
+	Name        string       // user-given instance name, if any
+	FirstLocked report.Frame // where the instance was first acquired
+}
+
+// Report converts l to the report model.
+func (l LockInfo) Report() report.Lock {
+	return report.Lock{ID: l.ID, Kind: l.Kind, Class: l.Class, Name: l.Name, FirstLocked: l.FirstLocked}
+}
+
+// HeldLock is a lock held by the acquiring goroutine.
+type HeldLock struct {
+	Lock LockInfo
+	Mode Mode
+}
+
+// Acquisition is one event for [Graph.Acquire]: a goroutine acquired
+// Lock in Mode while holding Held (oldest first).
+type Acquisition struct {
+	Goroutine int64
+	Held      []HeldLock
+	Lock      LockInfo
+	Mode      Mode
+	Try       bool // acquired by TryLock: cannot have blocked
+	// Stack returns the stack of this acquisition, innermost first. It is
+	// called at most once, and only when something new is learned.
+	Stack func() []report.Frame
+}
+
+// edge is "To was acquired while holding From".
+type edge struct {
+	from, to         uint64
+	fromMode, toMode Mode
+	goroutine        int64
+	stack            []report.Frame
+	// gates holds the locks held in write mode during every observation
+	// of this edge, other than its ends: the intersection over
+	// observations, sorted.
+	gates []uint64
+}
+
+type node struct {
+	info LockInfo
+	out  map[uint64]*edge
+	in   map[uint64]struct{}
+}
+
+// cedge is an edge between two lock classes, with the instance edge
+// first seen for it as an example.
+type cedge struct {
+	from, to string
+	example  edge
+	fromLock LockInfo
+	toLock   LockInfo
+	gates    []string // classes held in write mode during every observation
+}
+
+type cnode struct {
+	out map[string]*cedge
+}
+
+// Graph is the lock-order graph. It is not safe for concurrent use; the
+// online monitor serializes calls, and it is called only when a goroutine
+// holds a chain of locks that was not validated before.
+//
+// Memory: a node per lock instance that was ever nested with another and
+// is still alive (call [Graph.Forget] when an instance dies), an edge per
+// distinct ordered pair of such instances, a node per class.
+type Graph struct {
+	nodes   map[uint64]*node
+	classes map[string]*cnode
+}
+
+// NewGraph returns an empty graph.
+func NewGraph() *Graph {
+	return &Graph{nodes: map[uint64]*node{}, classes: map[string]*cnode{}}
+}
+
+// Len returns the number of lock instances in the graph.
+func (g *Graph) Len() int { return len(g.nodes) }
+
+// Has reports whether the graph has a node for lock id.
+func (g *Graph) Has(id uint64) bool { return g.nodes[id] != nil }
+
+// Forget removes lock id and its edges from the instance graph. The class
+// graph keeps what it learned from it.
+func (g *Graph) Forget(id uint64) {
+	n := g.nodes[id]
+	if n == nil {
+		return
+	}
+	for to := range n.out {
+		if m := g.nodes[to]; m != nil {
+			delete(m.in, id)
+		}
+	}
+	for from := range n.in {
+		if m := g.nodes[from]; m != nil {
+			delete(m.out, id)
+		}
+	}
+	delete(g.nodes, id)
+}
+
+func (g *Graph) node(info LockInfo) (n *node, isNew bool) {
+	if n = g.nodes[info.ID]; n != nil {
+		return n, false
+	}
+	n = &node{info: info, out: map[uint64]*edge{}, in: map[uint64]struct{}{}}
+	g.nodes[info.ID] = n
+	return n, true
+}
+
+// Acquire records a and returns the DL1001 findings it reveals, and the
+// ids of the lock instances that got a node in the graph with this call
+// (the caller arranges for [Graph.Forget] to be called when they die).
+//
+// For each held lock it adds the edge held -> acquired (none for a
+// TryLock). A new edge, or an edge whose gate set shrank, is checked for
+// a cycle through it; if none is found over instances, the class edge is
+// checked over classes.
+func (g *Graph) Acquire(a Acquisition) (found []report.Finding, added []uint64) {
+	if a.Try || len(a.Held) == 0 {
+		return nil, nil
+	}
+	var stack []report.Frame
+	stackOnce := func() []report.Frame {
+		if stack == nil && a.Stack != nil {
+			stack = a.Stack()
+		}
+		return stack
+	}
+	for _, h := range a.Held {
+		if h.Lock.ID == a.Lock.ID {
+			continue
+		}
+		gates := writeGates(a.Held, h.Lock.ID, a.Lock.ID)
+		e, changed := g.addEdge(h, a, gates, stackOnce, &added)
+		if !changed {
+			continue
+		}
+		if f, ok := g.instanceCycle(e); ok {
+			found = append(found, f)
+			continue
+		}
+		if f, ok := g.classEdge(h, a, e, gates); ok {
+			found = append(found, f)
+		}
+	}
+	return found, added
+}
+
+// writeGates returns the ids of locks in held taken in write mode, other
+// than a and b, sorted.
+func writeGates(held []HeldLock, a, b uint64) []uint64 {
+	var gates []uint64
+	for _, h := range held {
+		if h.Mode == ModeWrite && h.Lock.ID != a && h.Lock.ID != b {
+			gates = append(gates, h.Lock.ID)
+		}
+	}
+	slices.Sort(gates)
+	return slices.Compact(gates)
+}
+
+// addEdge adds or refreshes the edge h -> a.Lock and reports whether it
+// is new or its gate set shrank.
+func (g *Graph) addEdge(h HeldLock, a Acquisition, gates []uint64, stack func() []report.Frame, added *[]uint64) (*edge, bool) {
+	from, isNew := g.node(h.Lock)
+	if isNew {
+		*added = append(*added, h.Lock.ID)
+	}
+	to, isNew := g.node(a.Lock)
+	if isNew {
+		*added = append(*added, a.Lock.ID)
+	}
+	if e := from.out[a.Lock.ID]; e != nil {
+		shrunk := intersect(e.gates, gates)
+		if len(shrunk) == len(e.gates) {
+			return e, false
+		}
+		e.gates = shrunk
+		return e, true
+	}
+	e := &edge{
+		from: h.Lock.ID, to: a.Lock.ID,
+		fromMode: h.Mode, toMode: a.Mode,
+		goroutine: a.Goroutine,
+		stack:     stack(),
+		gates:     gates,
+	}
+	from.out[e.to] = e
+	to.in[e.from] = struct{}{}
+	return e, true
+}
+
+// intersect returns the elements of sorted a that are in sorted b.
+func intersect[T comparable](a, b []T) []T {
+	var out []T
+	for _, x := range a {
+		if slices.Contains(b, x) {
+			out = append(out, x)
+		}
+	}
+	return out
+}

@@ -1,0 +1,154 @@
+package monitor
+
+import (
+	"runtime"
+)
+
+// BeforeLock checks a blocking acquisition of l in mode against the locks
+// g already holds: DL1003 when it can never be granted, DL1004 for a
+// second read lock. It reports before the caller blocks.
+func (g *G) BeforeLock(l *Lock, mode Mode) {
+	if g.n == 0 {
+		return
+	}
+	g.checkSelf(l, mode)
+}
+
+func (g *G) checkSelf(l *Lock, mode Mode) {
+	for i := g.n - 1; i >= 0; i-- {
+		e := &g.held[i]
+		if e.l != l {
+			continue
+		}
+		if !g.valid(e) {
+			g.remove(i)
+			continue
+		}
+		switch {
+		case e.mode == Read && mode == Read:
+			reportSelf("DL1004", g, l, e.mode, mode)
+		default:
+			reportSelf("DL1003", g, l, e.mode, mode)
+		}
+		return
+	}
+}
+
+// valid reports whether entry e still describes a lock g holds: a lock
+// taken by g may have been released by another goroutine since.
+func (g *G) valid(e *entry) bool {
+	if e.mode == Write {
+		return loadOwner(e.l) == g.goid
+	}
+	return e.l.rEpoch.Load() == e.epoch
+}
+
+// Acquired records that g acquired l in mode. A chain of held locks that
+// was not validated before goes to the graph.
+func (g *G) Acquired(l *Lock, mode Mode, try bool) {
+	if mode == Write {
+		l.owner = g.goid
+	}
+	i := g.n
+	if i == maxHeld {
+		g.overflow++
+		return
+	}
+	prev := uint64(chainSeed)
+	if i > 0 {
+		prev = g.held[i-1].chain
+	}
+	e := &g.held[i]
+	e.l, e.mode, e.try = l, mode, try
+	e.chain = mix(prev, l.id, mode, try)
+	if mode == Read {
+		e.epoch = l.rEpoch.Load()
+	}
+	g.n = i + 1
+	if i > 0 && !try && !validated(e.chain) {
+		g.validate()
+	}
+}
+
+// Released records that g released l held in mode, and reports whether g
+// held it. A false result means that another goroutine took it (a lock
+// handed over between goroutines) or that nobody did (a misuse, which the
+// caller checks).
+func (g *G) Released(l *Lock, mode Mode) bool {
+	if mode == Write {
+		l.owner = 0
+	}
+	for i := g.n - 1; i >= 0; i-- {
+		if e := &g.held[i]; e.l == l && e.mode == mode {
+			g.remove(i)
+			if g.gp == 0 {
+				g.settle()
+			}
+			return true
+		}
+	}
+	if g.overflow > 0 {
+		g.overflow--
+		return true
+	}
+	if mode == Read {
+		l.rEpoch.Add(1)
+	}
+	return false
+}
+
+// remove deletes entry i and rehashes the entries above it.
+func (g *G) remove(i int) {
+	copy(g.held[i:g.n], g.held[i+1:g.n])
+	g.n--
+	g.held[g.n] = entry{}
+	g.rehash(i)
+}
+
+func (g *G) rehash(from int) {
+	prev := uint64(chainSeed)
+	if from > 0 {
+		prev = g.held[from-1].chain
+	}
+	for j := from; j < g.n; j++ {
+		e := &g.held[j]
+		e.chain = mix(prev, e.l.id, e.mode, e.try)
+		prev = e.chain
+	}
+}
+
+// prune drops entries of locks that g no longer holds.
+func (g *G) prune() {
+	for i := g.n - 1; i >= 0; i-- {
+		if !g.valid(&g.held[i]) {
+			copy(g.held[i:g.n], g.held[i+1:g.n])
+			g.n--
+			g.held[g.n] = entry{}
+		}
+	}
+	g.rehash(0)
+}
+
+// Wait records that g is about to block on l, and makes sure the watchdog
+// runs. The caller blocks next, then calls [G.Waited].
+func (g *G) Wait(l *Lock, mode Mode) {
+	g.waitSeq++
+	g.waitMode = mode
+	g.waitLock = l
+	if !watching.Load() {
+		startWatchdog()
+	}
+}
+
+// Waited records that g stopped waiting.
+func (g *G) Waited() {
+	g.waitLock = nil
+}
+
+// callers captures the stack of the calling goroutine, skipping skip
+// frames, with condiag's own frames removed.
+func callers(skip int) []uintptr {
+	pcs := make([]uintptr, 48)
+	n := runtime.Callers(skip+1, pcs)
+	return pcs[:n]
+}

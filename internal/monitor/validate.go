@@ -1,0 +1,83 @@
+package monitor
+
+import (
+	"runtime"
+
+	"github.com/condiag/condiag/detect/deadlock"
+	"github.com/condiag/condiag/internal/sink"
+	"github.com/condiag/condiag/report"
+)
+
+// graph is the process's lock-order graph, guarded by slowMu.
+var graph = deadlock.NewGraph()
+
+// validate feeds g's chain, whose top entry was just pushed, to the graph.
+// It is the slow path: it runs once per distinct chain.
+func (g *G) validate() {
+	g.prune()
+	if g.n == 0 {
+		return
+	}
+	top := g.held[g.n-1]
+	if g.n < 2 {
+		markValidated(top.chain)
+		return
+	}
+	slowMu.Lock()
+	a := deadlock.Acquisition{
+		Goroutine: int64(g.goid),
+		Lock:      top.l.info(),
+		Mode:      top.mode,
+		Try:       top.try,
+		Stack:     func() []report.Frame { return frames(callers(0)) },
+	}
+	locks := make(map[uint64]*Lock, g.n)
+	locks[top.l.id] = top.l
+	for i := 0; i < g.n-1; i++ {
+		e := &g.held[i]
+		a.Held = append(a.Held, deadlock.HeldLock{Lock: e.l.info(), Mode: e.mode})
+		locks[e.l.id] = e.l
+	}
+	found, added := graph.Acquire(a)
+	for _, id := range added {
+		if l := locks[id]; l != nil && !l.inGraph {
+			l.inGraph = true
+			runtime.AddCleanup(l, forget, id)
+		}
+	}
+	markValidated(top.chain)
+	slowMu.Unlock()
+	for _, f := range found {
+		sink.Report(f)
+	}
+}
+
+// forget removes a dead lock instance from the graph.
+func forget(id uint64) {
+	slowMu.Lock()
+	graph.Forget(id)
+	slowMu.Unlock()
+}
+
+// GraphLen returns the number of lock instances in the lock-order graph.
+func GraphLen() int {
+	slowMu.Lock()
+	defer slowMu.Unlock()
+	return graph.Len()
+}
+
+// frames symbolizes pcs, leaving out condiag's own frames and the
+// runtime's goroutine entry.
+func frames(pcs []uintptr) []report.Frame {
+	var out []report.Frame
+	it := runtime.CallersFrames(pcs)
+	for {
+		f, more := it.Next()
+		if f.Function != "" && !isOwnFrame(f.Function) && f.Function != "runtime.goexit" {
+			out = append(out, report.Frame{Func: f.Function, File: f.File, Line: f.Line})
+		}
+		if !more || len(out) == 32 {
+			return out
+		}
+	}
+}

@@ -1,0 +1,214 @@
+package monitor
+
+import (
+	"fmt"
+	"slices"
+	"sync/atomic"
+	"time"
+
+	"github.com/condiag/condiag/detect/deadlock"
+	"github.com/condiag/condiag/internal/sink"
+)
+
+// tick is the watchdog's period. A deadlock is reported once its
+// goroutines were seen blocked, unchanged, on two consecutive ticks.
+const tick = 100 * time.Millisecond
+
+// idleTicks is how many ticks without a waiter the watchdog waits before
+// it exits; the next wait starts it again.
+const idleTicks = 50
+
+// watching is set while the watchdog goroutine runs.
+var watching atomic.Bool
+
+func startWatchdog() {
+	if watching.CompareAndSwap(false, true) {
+		go watchdog()
+	}
+}
+
+// waitKey identifies one wait of one goroutine.
+type waitKey struct {
+	g   uint64
+	seq uint64
+}
+
+// sample is one blocked goroutine seen by a scan.
+type sample struct {
+	key  waitKey
+	lock *Lock
+	mode Mode
+}
+
+// heldSample is one lock held by a goroutine seen by a scan.
+type heldSample struct {
+	g    uint64
+	lock *Lock
+	mode Mode
+}
+
+// watchState is the watchdog's memory between ticks. Only the watchdog
+// goroutine uses it.
+type watchState struct {
+	since    map[waitKey]time.Time // first tick each wait was seen
+	reported map[string]bool       // cycles and hangs already reported
+}
+
+func watchdog() {
+	st := &watchState{since: map[waitKey]time.Time{}, reported: map[string]bool{}}
+	idle := 0
+	t := time.NewTicker(tick)
+	defer t.Stop()
+	for now := range t.C {
+		if st.check(now) {
+			idle = 0
+			continue
+		}
+		if idle++; idle < idleTicks {
+			continue
+		}
+		watching.Store(false)
+		if ws, _ := scan(); len(ws) == 0 || !watching.CompareAndSwap(false, true) {
+			return
+		}
+		idle = 0
+	}
+}
+
+// scan reads every goroutine's wait and held locks. The reads race with
+// the goroutines themselves by design (see the package invariants).
+//
+//go:norace
+func scan() (waits []sample, held []heldSample) {
+	for _, g := range states() {
+		if l := g.waitLock; l != nil {
+			waits = append(waits, sample{key: waitKey{g.goid, g.waitSeq}, lock: l, mode: g.waitMode})
+		}
+		n := min(g.n, maxHeld)
+		for i := 0; i < n; i++ {
+			e := g.held[i]
+			if e.l == nil {
+				continue
+			}
+			ok := loadOwner(e.l) == g.goid
+			if e.mode == Read {
+				ok = e.l.rEpoch.Load() == e.epoch
+			}
+			if ok {
+				held = append(held, heldSample{g: g.goid, lock: e.l, mode: e.mode})
+			}
+		}
+	}
+	return waits, held
+}
+
+// check runs one tick and reports whether any goroutine was waiting.
+func (st *watchState) check(now time.Time) bool {
+	waits, held := scan()
+	if len(waits) == 0 {
+		clear(st.since)
+		return false
+	}
+	// Keep the waits seen on the previous tick too: those are stable.
+	var stable []sample
+	seen := map[waitKey]bool{}
+	for _, w := range waits {
+		seen[w.key] = true
+		if _, ok := st.since[w.key]; ok {
+			stable = append(stable, w)
+		} else {
+			st.since[w.key] = now
+		}
+	}
+	for k := range st.since {
+		if !seen[k] {
+			delete(st.since, k)
+		}
+	}
+	if len(stable) == 0 {
+		return true
+	}
+	ws := waiters(stable, held)
+	var snap *deadlock.Snapshot
+	snapshot := func() deadlock.Snapshot {
+		if snap == nil {
+			snap = &deadlock.Snapshot{Holds: holdsOf(held), Stacks: dumpStacks()}
+		}
+		return *snap
+	}
+	for _, c := range deadlock.WaitCycles(ws) {
+		key := cycleKey(ws, c, stable)
+		if st.reported[key] {
+			continue
+		}
+		st.reported[key] = true
+		sink.Report(deadlock.BlockedFinding(ws, c, snapshot()))
+	}
+	if limit := deadlock.HangThreshold(); limit > 0 {
+		for i, w := range stable {
+			waited := now.Sub(st.since[w.key])
+			key := fmt.Sprintf("hang %d/%d", w.key.g, w.key.seq)
+			if waited < limit || st.reported[key] {
+				continue
+			}
+			st.reported[key] = true
+			sink.Report(deadlock.HangFinding(ws[i], waited, snapshot()))
+		}
+	}
+	return true
+}
+
+// waiters builds the wait-for graph of the stable waits: a writer waits
+// for the write holder and every read holder; a reader waits for the
+// write holder and for writers queued on the lock (Go's RWMutex is
+// writer-preferring).
+func waiters(stable []sample, held []heldSample) []deadlock.Waiter {
+	readers := map[*Lock][]uint64{}
+	for _, h := range held {
+		if h.mode == Read {
+			readers[h.lock] = append(readers[h.lock], h.g)
+		}
+	}
+	queued := map[*Lock][]uint64{}
+	for _, w := range stable {
+		if w.mode == Write {
+			queued[w.lock] = append(queued[w.lock], w.key.g)
+		}
+	}
+	ws := make([]deadlock.Waiter, len(stable))
+	for i, w := range stable {
+		var on []uint64
+		if o := loadOwner(w.lock); o != 0 {
+			on = append(on, o)
+		}
+		if w.mode == Write {
+			on = append(on, readers[w.lock]...)
+		} else {
+			on = append(on, queued[w.lock]...)
+		}
+		ws[i] = deadlock.Waiter{Goroutine: int64(w.key.g), Lock: w.lock.Info(), Mode: w.mode}
+		for _, g := range on {
+			if g != w.key.g && !slices.Contains(ws[i].WaitsFor, int64(g)) {
+				ws[i].WaitsFor = append(ws[i].WaitsFor, int64(g))
+			}
+		}
+	}
+	return ws
+}
+
+func holdsOf(held []heldSample) map[int64][]deadlock.HeldLock {
+	out := map[int64][]deadlock.HeldLock{}
+	for _, h := range held {
+		out[int64(h.g)] = append(out[int64(h.g)], deadlock.HeldLock{Lock: h.lock.Info(), Mode: h.mode})
+	}
+	return out
+}
+
+func cycleKey(ws []deadlock.Waiter, c []int, stable []sample) string {
+	keys := make([]string, len(c))
+	for i, j := range c {
+		keys[i] = fmt.Sprintf("%d/%d", stable[j].key.g, stable[j].key.seq)
+	}
+	slices.Sort(keys)
+	return fmt.Sprint(keys)
+}

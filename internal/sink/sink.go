@@ -1,0 +1,101 @@
+// Package sink collects the findings of the online detectors of this
+// process, drops duplicates and passes each new one to the handler.
+package sink
+
+import (
+	"os"
+	"sync"
+
+	"github.com/condiag/condiag/report"
+)
+
+// Handler receives each new finding. It may print, panic or exit: the
+// sink holds no lock while it runs.
+type Handler func(report.Finding)
+
+// mu guards everything below.
+var (
+	mu       sync.Mutex
+	seen     = map[string]bool{}
+	findings []report.Finding
+	handler  Handler = Print
+)
+
+// maxFindings bounds the memory the sink keeps in a long-running program;
+// findings past it are still passed to the handler, and counted.
+const maxFindings = 10000
+
+var dropped int
+
+// Report records f and passes it to the handler unless an identical
+// finding was reported before. It reports whether f was new.
+func Report(f report.Finding) bool {
+	if f.Process == 0 {
+		f.Process = os.Getpid()
+	}
+	key := f.Key()
+	mu.Lock()
+	if seen[key] {
+		mu.Unlock()
+		return false
+	}
+	if len(findings) < maxFindings {
+		seen[key] = true
+		findings = append(findings, f)
+	} else {
+		dropped++
+	}
+	h := handler
+	mu.Unlock()
+	if h != nil {
+		h(f)
+	}
+	return true
+}
+
+// Findings returns a copy of every finding recorded so far.
+func Findings() []report.Finding {
+	mu.Lock()
+	defer mu.Unlock()
+	return append([]report.Finding(nil), findings...)
+}
+
+// Mark returns a position in the list of findings; [Since] returns those
+// recorded after it.
+func Mark() int {
+	mu.Lock()
+	defer mu.Unlock()
+	return len(findings)
+}
+
+// Since returns the findings recorded after mark.
+func Since(mark int) []report.Finding {
+	mu.Lock()
+	defer mu.Unlock()
+	if mark < 0 || mark > len(findings) {
+		mark = 0
+	}
+	return append([]report.Finding(nil), findings[mark:]...)
+}
+
+// Dropped returns how many findings were not kept because the list was
+// full.
+func Dropped() int {
+	mu.Lock()
+	defer mu.Unlock()
+	return dropped
+}
+
+// SetHandler installs h (nil: record only) and returns the previous one.
+func SetHandler(h Handler) Handler {
+	mu.Lock()
+	defer mu.Unlock()
+	old := handler
+	handler = h
+	return old
+}
+
+// Print writes f to standard error in the text form.
+func Print(f report.Finding) {
+	report.WriteText(os.Stderr, []report.Finding{f})
+}

@@ -1,0 +1,63 @@
+//go:build !condiagoff
+
+package sync
+
+import "sync"
+
+// Cond implements a condition variable, a rendezvous point for goroutines
+// waiting for or announcing the occurrence of an event, exactly like the
+// standard library's: each Cond has a Locker L, held when changing the
+// condition and when calling Wait; it must not be copied after first use.
+// A call to Broadcast or Signal synchronizes before any Wait call that it
+// unblocks.
+//
+// When L is a condiag [Mutex] or [RWMutex] (or its RLocker), the unlock
+// and relock inside Wait are seen by the detectors like any other.
+//
+// Cost: the standard Cond's, plus one atomic load per call.
+type Cond struct {
+	noCopy noCopy
+
+	// L is held while observing or changing the condition
+	L Locker
+
+	c    sync.Cond // c.L forwards to L; set once
+	once sync.Once
+}
+
+// condLocker forwards Lock and Unlock to the outer Cond's L, read at each
+// call, as the standard Cond reads its own L.
+type condLocker Cond
+
+func (c *condLocker) Lock()   { c.L.Lock() }
+func (c *condLocker) Unlock() { c.L.Unlock() }
+
+// NewCond returns a new Cond with Locker l.
+func NewCond(l Locker) *Cond {
+	return &Cond{L: l}
+}
+
+func (c *Cond) inner() *sync.Cond {
+	c.once.Do(func() { c.c.L = (*condLocker)(c) })
+	return &c.c
+}
+
+// Wait atomically unlocks c.L and suspends execution of the calling
+// goroutine. After later resuming execution, Wait locks c.L before
+// returning. Wait cannot return unless awoken by Broadcast or Signal, so
+// the caller typically waits in a loop until the condition holds.
+func (c *Cond) Wait() {
+	c.inner().Wait()
+}
+
+// Signal wakes one goroutine waiting on c, if there is any. It is allowed
+// but not required for the caller to hold c.L during the call.
+func (c *Cond) Signal() {
+	c.inner().Signal()
+}
+
+// Broadcast wakes all goroutines waiting on c. It is allowed but not
+// required for the caller to hold c.L during the call.
+func (c *Cond) Broadcast() {
+	c.inner().Broadcast()
+}
