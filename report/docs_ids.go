@@ -1,0 +1,1094 @@
+package report
+
+// This file documents every finding ID. The docs in docs/findings are
+// generated from it (go generate ./report), and condiag explain prints it.
+// Text is one paragraph, wrapped at about 72 columns; Bad and Fixed are
+// gofmt-formatted Go programs (TestDocs checks both).
+
+func init() {
+	for _, d := range deadlockDocs {
+		register(d)
+	}
+	for _, d := range leakDocs {
+		register(d)
+	}
+	for _, d := range starvationDocs {
+		register(d)
+	}
+	for _, d := range raceDocs {
+		register(d)
+	}
+	for _, d := range contentionDocs {
+		register(d)
+	}
+}
+
+var deadlockDocs = []*Doc{
+	{
+		ID:       "DL1001",
+		Title:    "potential deadlock: lock-order cycle",
+		Severity: SeverityError,
+		Since:    "v0.1.0",
+		Text: `Locks were acquired in orders that form a cycle: somewhere B was locked
+while holding A and elsewhere A while holding B, or a longer chain such
+as A before B, B before C and C before A. Nothing hung this time, but
+when those code paths run at the same time each goroutine can hold one
+lock of the cycle and wait forever for the next. condiag records every
+"acquired while holding" edge and finds cycles of any length, over lock
+instances (observed: the very same locks were taken in conflicting
+orders) and over lock classes (predicted: different instances playing
+the same roles, such as two accounts of one type). A lock's class is the
+name given with sync.SetClass, or else the site where the instance was
+first locked. A cycle whose every edge was taken while holding one
+common gate lock is not reported, since the gate keeps those paths from
+running together. A cycle whose edges were all taken by one goroutine is
+still reported, and the finding says so: the code paths deadlock as soon
+as they run concurrently.`,
+		Bad: `package main
+
+import "github.com/condiag/condiag/sync"
+
+var accounts, ledger sync.Mutex
+
+func transfer() {
+	accounts.Lock()
+	ledger.Lock() // accounts -> ledger
+	ledger.Unlock()
+	accounts.Unlock()
+}
+
+func audit() {
+	ledger.Lock()
+	accounts.Lock() // ledger -> accounts closes the cycle: DL1001
+	accounts.Unlock()
+	ledger.Unlock()
+}
+
+func main() {
+	transfer()
+	audit()
+}
+`,
+		Fixed: `package main
+
+import "github.com/condiag/condiag/sync"
+
+// Lock order: accounts before ledger, everywhere.
+var accounts, ledger sync.Mutex
+
+func transfer() {
+	accounts.Lock()
+	ledger.Lock()
+	ledger.Unlock()
+	accounts.Unlock()
+}
+
+func audit() {
+	accounts.Lock()
+	ledger.Lock()
+	ledger.Unlock()
+	accounts.Unlock()
+}
+
+func main() {
+	transfer()
+	audit()
+}
+`,
+	},
+	{
+		ID:       "DL1002",
+		Title:    "deadlock: goroutines blocked on each other in a cycle",
+		Severity: SeverityError,
+		Since:    "v0.1.0",
+		Text: `Goroutines are blocked right now in a cycle: each waits for a lock
+held by the next, and the last waits for a lock held by the first. None
+of them can ever proceed. The Go runtime only notices when every
+goroutine of the program is asleep; condiag also finds a deadlock while
+the rest of the program keeps running, such as a server whose handlers
+hang one by one. Each time a goroutine is about to block on an
+instrumented lock, condiag follows the chain of who waits for whom from
+that lock's holder; when the chain comes back to the waiting goroutine,
+it reports every goroutine of the cycle with the locks it holds, the
+lock it waits for and its stack.`,
+		Bad: `package main
+
+import "github.com/condiag/condiag/sync"
+
+func main() {
+	var a, b sync.Mutex
+	var wg sync.WaitGroup
+	aHeld, bHeld := make(chan struct{}), make(chan struct{})
+	wg.Add(2)
+	go func() {
+		defer wg.Done()
+		a.Lock()
+		close(aHeld)
+		<-bHeld
+		b.Lock() // waits for the second goroutine
+		b.Unlock()
+		a.Unlock()
+	}()
+	go func() {
+		defer wg.Done()
+		b.Lock()
+		close(bHeld)
+		<-aHeld
+		a.Lock() // waits for the first goroutine: DL1002
+		a.Unlock()
+		b.Unlock()
+	}()
+	wg.Wait()
+}
+`,
+		Fixed: `package main
+
+import "github.com/condiag/condiag/sync"
+
+func main() {
+	var a, b sync.Mutex
+	var wg sync.WaitGroup
+	wg.Add(2)
+	for range 2 {
+		go func() {
+			defer wg.Done()
+			a.Lock() // both goroutines lock a before b
+			b.Lock()
+			b.Unlock()
+			a.Unlock()
+		}()
+	}
+	wg.Wait()
+}
+`,
+	},
+	{
+		ID:       "DL1003",
+		Title:    "self-deadlock: a goroutine locks a lock it already holds",
+		Severity: SeverityError,
+		Since:    "v0.1.0",
+		Text: `A goroutine tried to acquire a lock it already holds: Lock on a Mutex
+it has locked, Lock or RLock on an RWMutex it holds in write mode, Lock
+on an RWMutex it holds in read mode, or Once.Do called again from inside
+the function the same Once is running. Go's locks are not reentrant, so
+the goroutine waits for itself forever. It usually happens when a method
+that takes a lock calls another method that takes the same lock. condiag
+knows which locks each goroutine holds and checks the new acquisition
+against them, so the finding is reported before the goroutine blocks,
+with both the stack that first acquired the lock and the stack that
+tries again.`,
+		Bad: `package main
+
+import "github.com/condiag/condiag/sync"
+
+type Cache struct {
+	mu sync.Mutex
+	m  map[string]string
+}
+
+func (c *Cache) Get(k string) string {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.m[k]
+}
+
+func (c *Cache) GetOrSet(k, v string) string {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if old := c.Get(k); old != "" { // Get locks c.mu again: DL1003
+		return old
+	}
+	c.m[k] = v
+	return v
+}
+
+func main() {
+	c := &Cache{m: map[string]string{}}
+	c.GetOrSet("k", "v")
+}
+`,
+		Fixed: `package main
+
+import "github.com/condiag/condiag/sync"
+
+type Cache struct {
+	mu sync.Mutex
+	m  map[string]string
+}
+
+func (c *Cache) Get(k string) string {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.get(k)
+}
+
+// get requires c.mu to be held.
+func (c *Cache) get(k string) string { return c.m[k] }
+
+func (c *Cache) GetOrSet(k, v string) string {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if old := c.get(k); old != "" {
+		return old
+	}
+	c.m[k] = v
+	return v
+}
+
+func main() {
+	c := &Cache{m: map[string]string{}}
+	c.GetOrSet("k", "v")
+}
+`,
+	},
+	{
+		ID:       "DL1004",
+		Title:    "recursive read lock",
+		Severity: SeverityWarning,
+		Since:    "v0.1.0",
+		Text: `A goroutine called RLock on an RWMutex it already holds in read mode.
+This works most of the time, which is what makes it dangerous: Go's
+RWMutex is writer-preferring, so once a writer calls Lock, new readers
+wait until that writer is done. If a writer queues between the two
+RLocks, the writer waits for the first read lock to be released, the
+second RLock waits for the writer, and the goroutine never gets to
+release the first: a deadlock that depends on timing and shows up under
+load. The sync documentation forbids recursive read locking for this
+reason. condiag tracks the read locks each goroutine holds and reports
+the second RLock whether or not a writer happened to be waiting, with
+the stacks of both acquisitions.`,
+		Bad: `package main
+
+import "github.com/condiag/condiag/sync"
+
+type Registry struct {
+	mu    sync.RWMutex
+	names []string
+}
+
+func (r *Registry) Len() int {
+	r.mu.RLock()
+	defer r.mu.RUnlock()
+	return len(r.names)
+}
+
+func (r *Registry) Summary() (int, string) {
+	r.mu.RLock()
+	defer r.mu.RUnlock()
+	if r.Len() == 0 { // RLock while holding RLock: DL1004
+		return 0, ""
+	}
+	return r.Len(), r.names[0]
+}
+
+func main() {
+	r := &Registry{names: []string{"a"}}
+	r.Summary()
+}
+`,
+		Fixed: `package main
+
+import "github.com/condiag/condiag/sync"
+
+type Registry struct {
+	mu    sync.RWMutex
+	names []string
+}
+
+func (r *Registry) Len() int {
+	r.mu.RLock()
+	defer r.mu.RUnlock()
+	return len(r.names)
+}
+
+func (r *Registry) Summary() (int, string) {
+	r.mu.RLock()
+	defer r.mu.RUnlock()
+	n := len(r.names) // read directly: the read lock is already held
+	if n == 0 {
+		return 0, ""
+	}
+	return n, r.names[0]
+}
+
+func main() {
+	r := &Registry{names: []string{"a"}}
+	r.Summary()
+}
+`,
+	},
+	{
+		ID:       "DL1005",
+		Title:    "blocked too long",
+		Severity: SeverityWarning,
+		Since:    "v0.1.0",
+		Text: `A goroutine has been waiting for an instrumented lock for longer than
+the hang threshold: 30 seconds by default, set with deadlock.Config or
+the CONDIAG_HANG environment variable. It may be a deadlock condiag
+cannot see (the holder waits on a channel, a network call or a lock
+that is not instrumented) or a lock held across slow work. A watchdog
+checks the waiting goroutines periodically; the report names the lock,
+the goroutine that holds it and the holder's stack, which is usually
+where the answer is, along with the stack of the waiting goroutine.`,
+		Bad: `package main
+
+import (
+	"net/http"
+
+	"github.com/condiag/condiag/sync"
+)
+
+type Server struct {
+	mu  sync.Mutex
+	cfg *http.Response
+}
+
+func (s *Server) Refresh() error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	resp, err := http.Get("http://config.internal/") // slow, holds s.mu
+	if err != nil {
+		return err
+	}
+	s.cfg = resp
+	return nil
+}
+
+func (s *Server) Handle() {
+	s.mu.Lock() // waits as long as Refresh's request: DL1005
+	defer s.mu.Unlock()
+	_ = s.cfg
+}
+
+func main() {
+	s := &Server{}
+	go s.Refresh()
+	s.Handle()
+}
+`,
+		Fixed: `package main
+
+import (
+	"net/http"
+
+	"github.com/condiag/condiag/sync"
+)
+
+type Server struct {
+	mu  sync.Mutex
+	cfg *http.Response
+}
+
+func (s *Server) Refresh() error {
+	resp, err := http.Get("http://config.internal/") // no lock held
+	if err != nil {
+		return err
+	}
+	s.mu.Lock()
+	s.cfg = resp
+	s.mu.Unlock()
+	return nil
+}
+
+func (s *Server) Handle() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	_ = s.cfg
+}
+
+func main() {
+	s := &Server{}
+	go s.Refresh()
+	s.Handle()
+}
+`,
+	},
+	{
+		ID:       "DL1006",
+		Title:    "misuse of a lock or WaitGroup",
+		Severity: SeverityError,
+		Since:    "v0.1.0",
+		Text: `A primitive was used in a way the sync package forbids: Unlock of a
+Mutex that is not locked, RUnlock of an RWMutex that is not read-locked,
+Unlock of an RWMutex that is not write-locked, or a WaitGroup whose
+counter went negative (more Done calls than Add). The standard library
+answers with a fatal error or a panic that says what went wrong but not
+which lock it was or how it got there. condiag checks each unlock and
+Done against the state it tracks and prints the finding first, naming
+the lock or WaitGroup and the stack of the offending call, then lets
+the standard library's fatal error or panic happen exactly as it would
+without condiag.`,
+		Bad: `package main
+
+import (
+	"errors"
+
+	"github.com/condiag/condiag/sync"
+)
+
+type Store struct {
+	mu sync.Mutex
+	m  map[string]string
+}
+
+func (s *Store) Put(k, v string) error {
+	s.mu.Lock()
+	defer s.mu.Unlock() // unlocks a second time on the error path: DL1006
+	if k == "" {
+		s.mu.Unlock()
+		return errors.New("empty key")
+	}
+	s.m[k] = v
+	return nil
+}
+
+func main() {
+	s := &Store{m: map[string]string{}}
+	s.Put("", "v")
+}
+`,
+		Fixed: `package main
+
+import (
+	"errors"
+
+	"github.com/condiag/condiag/sync"
+)
+
+type Store struct {
+	mu sync.Mutex
+	m  map[string]string
+}
+
+func (s *Store) Put(k, v string) error {
+	s.mu.Lock()
+	defer s.mu.Unlock() // the only unlock
+	if k == "" {
+		return errors.New("empty key")
+	}
+	s.m[k] = v
+	return nil
+}
+
+func main() {
+	s := &Store{m: map[string]string{}}
+	s.Put("", "v")
+}
+`,
+	},
+}
+
+var leakDocs = []*Doc{
+	{
+		ID:       "LK3001",
+		Title:    "goroutine leak",
+		Severity: SeverityError,
+		Since:    "v0.1.0",
+		Text: `A goroutine started during the test or program is still running when
+it ends, typically blocked forever on a channel nobody will send to or
+close, or on a lock nobody will release. Each leaked goroutine keeps its
+stack and everything it references alive, and in a long-running program
+leaks add up until memory or file descriptors run out. condiag reports
+each goroutine that outlived the test (condiag.VerifyNone,
+condiag.VerifyTestMain) or the check (condiag.Check), with what it is
+blocked on, its stack and the go statement that created it.`,
+		Bad: `package main
+
+import "github.com/condiag/condiag/sync"
+
+func process(jobs []func()) {
+	ch := make(chan func())
+	var wg sync.WaitGroup
+	for range 4 {
+		wg.Add(1)
+		go func() { // blocks in range forever: LK3001
+			defer wg.Done()
+			for job := range ch {
+				job()
+			}
+		}()
+	}
+	for _, job := range jobs {
+		ch <- job
+	}
+}
+
+func main() {
+	process([]func(){func() {}})
+}
+`,
+		Fixed: `package main
+
+import "github.com/condiag/condiag/sync"
+
+func process(jobs []func()) {
+	ch := make(chan func())
+	var wg sync.WaitGroup
+	for range 4 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for job := range ch {
+				job()
+			}
+		}()
+	}
+	for _, job := range jobs {
+		ch <- job
+	}
+	close(ch) // ends the workers' range loops
+	wg.Wait()
+}
+
+func main() {
+	process([]func(){func() {}})
+}
+`,
+	},
+	{
+		ID:       "LK3002",
+		Title:    "lock still held at the end",
+		Severity: SeverityError,
+		Since:    "v0.1.0",
+		Text: `A lock was still held when the test or program ended. Usually a return
+path (an early error return, a panic that was recovered) skipped the
+Unlock, and the next caller of Lock will wait forever. The finding
+names the lock, the goroutine that holds it and where it was acquired,
+which points at the function that forgot to release it.`,
+		Bad: `package main
+
+import (
+	"errors"
+
+	"github.com/condiag/condiag/sync"
+)
+
+type Store struct {
+	mu sync.Mutex
+	m  map[string]string
+}
+
+func (s *Store) Put(k, v string) error {
+	s.mu.Lock()
+	if k == "" {
+		return errors.New("empty key") // returns with s.mu held: LK3002
+	}
+	s.m[k] = v
+	s.mu.Unlock()
+	return nil
+}
+
+func main() {
+	s := &Store{m: map[string]string{}}
+	s.Put("", "v")
+}
+`,
+		Fixed: `package main
+
+import (
+	"errors"
+
+	"github.com/condiag/condiag/sync"
+)
+
+type Store struct {
+	mu sync.Mutex
+	m  map[string]string
+}
+
+func (s *Store) Put(k, v string) error {
+	s.mu.Lock()
+	defer s.mu.Unlock() // released on every return path
+	if k == "" {
+		return errors.New("empty key")
+	}
+	s.m[k] = v
+	return nil
+}
+
+func main() {
+	s := &Store{m: map[string]string{}}
+	s.Put("", "v")
+}
+`,
+	},
+}
+
+var starvationDocs = []*Doc{
+	{
+		ID:       "ST4001",
+		Title:    "lock starvation",
+		Severity: SeverityWarning,
+		Since:    "v0.1.0",
+		Text: `A goroutine waiting for a lock was overtaken many times: other
+goroutines acquired the lock again and again while it kept waiting.
+This happens when a goroutine releases a lock and takes it back at once
+in a loop, or when critical sections are long and frequent. The program
+does not hang, but the starved goroutine's work is delayed by an amount
+nobody chose, which shows up as latency spikes and timeouts. The finding
+names the lock, the starved goroutine, how often and for how long it was
+overtaken, and the goroutines that kept taking the lock.`,
+		Bad: `package main
+
+import "github.com/condiag/condiag/sync"
+
+var (
+	mu    sync.Mutex
+	state []int
+)
+
+func producer() {
+	for i := 0; ; i++ {
+		mu.Lock()
+		state = append(state, expensive(i)) // slow work under the lock
+		mu.Unlock()                         // and relocked at once
+	}
+}
+
+func expensive(i int) int { return i * i }
+
+func main() {
+	go producer()
+	mu.Lock() // overtaken by producer again and again: ST4001
+	_ = len(state)
+	mu.Unlock()
+}
+`,
+		Fixed: `package main
+
+import "github.com/condiag/condiag/sync"
+
+var (
+	mu    sync.Mutex
+	state []int
+)
+
+func producer() {
+	for i := 0; ; i++ {
+		v := expensive(i) // slow work outside the lock
+		mu.Lock()
+		state = append(state, v)
+		mu.Unlock()
+	}
+}
+
+func expensive(i int) int { return i * i }
+
+func main() {
+	go producer()
+	mu.Lock()
+	_ = len(state)
+	mu.Unlock()
+}
+`,
+	},
+	{
+		ID:       "ST4002",
+		Title:    "writer starvation on an RWMutex",
+		Severity: SeverityWarning,
+		Since:    "v0.1.0",
+		Text: `A writer waited a long time for an RWMutex while readers held it.
+Readers that hold the read lock across slow work keep writers out, and
+while a writer waits, new readers queue behind it, so one slow reader
+stalls every reader and writer of that lock. The finding names the
+RWMutex, the waiting writer, how long it waited and the readers that
+held the lock meanwhile, with their stacks.`,
+		Bad: `package main
+
+import (
+	"strings"
+
+	"github.com/condiag/condiag/sync"
+)
+
+type Index struct {
+	mu   sync.RWMutex
+	docs map[string]string
+}
+
+func (x *Index) Search(word string) (n int) {
+	x.mu.RLock()
+	defer x.mu.RUnlock()
+	for _, d := range x.docs { // slow scan under the read lock
+		n += strings.Count(d, word)
+	}
+	return n
+}
+
+func (x *Index) Add(name, doc string) {
+	x.mu.Lock() // waits for every slow Search: ST4002
+	x.docs[name] = doc
+	x.mu.Unlock()
+}
+
+func main() {
+	x := &Index{docs: map[string]string{}}
+	go x.Search("go")
+	x.Add("a", "go go")
+}
+`,
+		Fixed: `package main
+
+import (
+	"strings"
+
+	"github.com/condiag/condiag/sync"
+)
+
+type Index struct {
+	mu   sync.RWMutex
+	docs map[string]string
+}
+
+func (x *Index) Search(word string) (n int) {
+	x.mu.RLock()
+	docs := make([]string, 0, len(x.docs))
+	for _, d := range x.docs {
+		docs = append(docs, d)
+	}
+	x.mu.RUnlock()
+	for _, d := range docs { // slow scan without the lock
+		n += strings.Count(d, word)
+	}
+	return n
+}
+
+func (x *Index) Add(name, doc string) {
+	x.mu.Lock()
+	x.docs[name] = doc
+	x.mu.Unlock()
+}
+
+func main() {
+	x := &Index{docs: map[string]string{}}
+	go x.Search("go")
+	x.Add("a", "go go")
+}
+`,
+	},
+	{
+		ID:       "ST4003",
+		Title:    "queue or pool starvation",
+		Severity: SeverityWarning,
+		Since:    "v0.1.0",
+		Text: `Work waited too long for capacity: items sat in a queue, or callers
+waited for a semaphore or worker pool, while all of the capacity was
+busy. Often a few slow tasks hold every slot and quick tasks wait behind
+them, or capacity is held across blocking calls. The finding names the
+queue, pool or semaphore, how long work waited, and what the busy
+capacity was doing at the time.`,
+		Bad: `package main
+
+import (
+	"context"
+	"net/http"
+
+	"github.com/condiag/condiag/sync/semaphore"
+)
+
+var slots = semaphore.NewWeighted(4) // shared by every kind of request
+
+func handle(ctx context.Context, url string) error {
+	if err := slots.Acquire(ctx, 1); err != nil { // waits while uploads hold all slots: ST4003
+		return err
+	}
+	defer slots.Release(1)
+	resp, err := http.Post(url, "text/plain", nil) // slow uploads
+	if err != nil {
+		return err
+	}
+	return resp.Body.Close()
+}
+
+func main() {
+	for range 8 {
+		go handle(context.Background(), "http://upload.internal/")
+	}
+	handle(context.Background(), "http://upload.internal/")
+}
+`,
+		Fixed: `package main
+
+import (
+	"context"
+	"net/http"
+	"time"
+
+	"github.com/condiag/condiag/sync/semaphore"
+)
+
+var slots = semaphore.NewWeighted(4)
+
+func handle(ctx context.Context, url string) error {
+	ctx, cancel := context.WithTimeout(ctx, 5*time.Second) // bounded wait
+	defer cancel()
+	if err := slots.Acquire(ctx, 1); err != nil {
+		return err
+	}
+	defer slots.Release(1)
+	req, err := http.NewRequestWithContext(ctx, "POST", url, nil)
+	if err != nil {
+		return err
+	}
+	resp, err := http.DefaultClient.Do(req) // a slot is held 5s at most
+	if err != nil {
+		return err
+	}
+	return resp.Body.Close()
+}
+
+func main() {
+	for range 8 {
+		go handle(context.Background(), "http://upload.internal/")
+	}
+	handle(context.Background(), "http://upload.internal/")
+}
+`,
+	},
+}
+
+var raceDocs = []*Doc{
+	{
+		ID:       "RC2001",
+		Title:    "data race on declared shared state",
+		Severity: SeverityError,
+		Since:    "v0.1.0",
+		Text: `Two goroutines accessed state declared as shared, at least one of them
+writing, and nothing ordered the two accesses: no lock, channel
+operation, WaitGroup or other synchronization made one happen before
+the other. The result depends on timing, and under the Go memory model
+a racy program can observe torn or stale values. Unlike the race
+detector, the check covers only state the program declared shared, and
+the finding shows both accesses with their goroutines and stacks.`,
+		Bad: `package main
+
+import (
+	"fmt"
+
+	"github.com/condiag/condiag/sync"
+)
+
+func main() {
+	var wg sync.WaitGroup
+	results := make([]int, 3)
+	for i := range results {
+		go func() {
+			wg.Add(1) // too late: Wait may return before this runs
+			defer wg.Done()
+			results[i] = i * i
+		}()
+	}
+	wg.Wait()
+	fmt.Println(results) // unordered with the writes: RC2001
+}
+`,
+		Fixed: `package main
+
+import (
+	"fmt"
+
+	"github.com/condiag/condiag/sync"
+)
+
+func main() {
+	var wg sync.WaitGroup
+	results := make([]int, 3)
+	for i := range results {
+		wg.Add(1) // before the go statement
+		go func() {
+			defer wg.Done()
+			results[i] = i * i
+		}()
+	}
+	wg.Wait()
+	fmt.Println(results)
+}
+`,
+	},
+	{
+		ID:       "RC2002",
+		Title:    "inconsistent locking of shared state",
+		Severity: SeverityError,
+		Since:    "v0.1.0",
+		Text: `Shared state was accessed under different locks at different times,
+so no single lock protects every access to it: the set of locks held in
+common by all its accesses (its lockset) is empty. Each access looks
+protected when read on its own, yet two of them can run at the same
+time. The finding lists the accesses, the locks each one held, and the
+first access that left the state without a common lock.`,
+		Bad: `package main
+
+import "github.com/condiag/condiag/sync"
+
+type Counter struct {
+	mu      sync.Mutex
+	statsMu sync.Mutex
+	n       int
+}
+
+func (c *Counter) Inc() {
+	c.mu.Lock()
+	c.n++
+	c.mu.Unlock()
+}
+
+func (c *Counter) Reset() {
+	c.statsMu.Lock()
+	c.n = 0 // under statsMu, but Inc uses mu: RC2002
+	c.statsMu.Unlock()
+}
+
+func main() {
+	var c Counter
+	go c.Inc()
+	c.Reset()
+}
+`,
+		Fixed: `package main
+
+import "github.com/condiag/condiag/sync"
+
+type Counter struct {
+	mu sync.Mutex // guards n
+	n  int
+}
+
+func (c *Counter) Inc() {
+	c.mu.Lock()
+	c.n++
+	c.mu.Unlock()
+}
+
+func (c *Counter) Reset() {
+	c.mu.Lock()
+	c.n = 0
+	c.mu.Unlock()
+}
+
+func main() {
+	var c Counter
+	go c.Inc()
+	c.Reset()
+}
+`,
+	},
+	{
+		ID:       "RC2003",
+		Title:    "guarded value accessed without its lock",
+		Severity: SeverityError,
+		Since:    "v0.1.0",
+		Text: `A value declared as guarded by a lock was read or written by a
+goroutine that did not hold that lock. Even a read is unsafe: it can
+race with a write made under the lock and see a half-updated value.
+Unlike a race detector, this does not need the conflicting access to
+happen in the same run: the missing lock is reported at the access,
+with its stack and the lock that should have been held.`,
+		Bad: `package main
+
+import "github.com/condiag/condiag/sync"
+
+type Server struct {
+	mu    sync.Mutex
+	conns map[int]string // guarded by mu
+}
+
+func (s *Server) Add(id int, addr string) {
+	s.mu.Lock()
+	s.conns[id] = addr
+	s.mu.Unlock()
+}
+
+func (s *Server) Count() int {
+	return len(s.conns) // without s.mu: RC2003
+}
+
+func main() {
+	s := &Server{conns: map[int]string{}}
+	go s.Add(1, "a")
+	_ = s.Count()
+}
+`,
+		Fixed: `package main
+
+import "github.com/condiag/condiag/sync"
+
+type Server struct {
+	mu    sync.Mutex
+	conns map[int]string // guarded by mu
+}
+
+func (s *Server) Add(id int, addr string) {
+	s.mu.Lock()
+	s.conns[id] = addr
+	s.mu.Unlock()
+}
+
+func (s *Server) Count() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return len(s.conns)
+}
+
+func main() {
+	s := &Server{conns: map[int]string{}}
+	go s.Add(1, "a")
+	_ = s.Count()
+}
+`,
+	},
+}
+
+var contentionDocs = []*Doc{
+	{
+		ID:       "CT5001",
+		Title:    "hot lock",
+		Severity: SeverityInfo,
+		Since:    "v0.1.0",
+		Text: `A lock is contended: goroutines spent a noticeable share of their time
+waiting for it. This is not a bug, but a hot lock serializes the
+program and caps how far it scales with more cores. The report names
+the most contended locks with how often and how long goroutines waited
+for them, and the call sites that waited and held them most, so you can
+shorten the critical sections, split the lock or pick a different
+structure.`,
+		Bad: `package main
+
+import "github.com/condiag/condiag/sync"
+
+var (
+	mu    sync.Mutex // one lock for every lookup: CT5001
+	cache = map[string][]byte{}
+)
+
+func Get(k string) []byte {
+	mu.Lock()
+	defer mu.Unlock()
+	return cache[k]
+}
+
+func main() {
+	for range 100 {
+		go Get("k")
+	}
+}
+`,
+		Fixed: `package main
+
+import "github.com/condiag/condiag/sync"
+
+var cache sync.Map // string -> []byte, built for read-mostly use
+
+func Get(k string) []byte {
+	v, _ := cache.Load(k)
+	b, _ := v.([]byte)
+	return b
+}
+
+func main() {
+	for range 100 {
+		go Get("k")
+	}
+}
+`,
+	},
+}
