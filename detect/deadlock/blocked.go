@@ -72,7 +72,10 @@ func BlockedFinding(ws []Waiter, cycle []int, s Snapshot) report.Finding {
 	}
 	edges = rotate(edges, func(id uint64) LockInfo { return infos[id] }, report.Observed)
 	for _, e := range edges {
-		f.Edges = append(f.Edges, report.Edge{From: e.from, To: e.to, FromMode: e.fromMode.String(), ToMode: e.toMode.String(), Goroutine: e.goroutine})
+		f.Edges = append(f.Edges, report.Edge{
+			From: e.from, To: e.to, FromMode: e.fromMode.String(), ToMode: e.toMode.String(),
+			Goroutine: e.goroutine, Stack: s.Stacks[e.goroutine].Stack,
+		})
 	}
 	f.Message = "deadlock: " + strings.Join(steps, "; ")
 	if len(f.Goroutines) > 0 && len(f.Goroutines[0].Stack) > 0 {
@@ -113,7 +116,7 @@ func HangFinding(w Waiter, waited time.Duration, s Snapshot) report.Finding {
 		who = "held by " + strings.Join(holders, ", ")
 	}
 	f.Message = fmt.Sprintf("blocked too long: goroutine %d has waited %s to %s %s; %s",
-		w.Goroutine, waited.Round(time.Second), verb(w.Mode), w.Lock.Report().Label(), who)
+		w.Goroutine, waited.Round(100*time.Millisecond), verb(w.Mode), w.Lock.Report().Label(), who)
 	if g := f.Goroutines[0]; len(g.Stack) > 0 {
 		f.Location = g.Stack[0]
 	}

@@ -44,30 +44,35 @@ func (g *G) valid(e *entry) bool {
 }
 
 // Acquired records that g acquired l in mode. A chain of held locks that
-// was not validated before goes to the graph.
+// was not validated before goes to the graph first.
 func (g *G) Acquired(l *Lock, mode Mode, try bool) {
 	if mode == Write {
 		l.owner = g.goid
 	}
-	i := g.n
-	if i == maxHeld {
+	if g.n == maxHeld {
 		g.overflow++
 		return
 	}
-	prev := uint64(chainSeed)
-	if i > 0 {
-		prev = g.held[i-1].chain
+	h := g.next(l, mode, try)
+	if g.n > 0 && !try && !validated(h) {
+		g.feed(l, mode)
+		h = g.next(l, mode, try)
 	}
-	e := &g.held[i]
-	e.l, e.mode, e.try = l, mode, try
-	e.chain = mix(prev, l.id, mode, try)
+	e := &g.held[g.n]
+	e.l, e.mode, e.try, e.chain = l, mode, try, h
 	if mode == Read {
 		e.epoch = l.rEpoch.Load()
 	}
-	g.n = i + 1
-	if i > 0 && !try && !validated(e.chain) {
-		g.validate()
+	g.n++
+}
+
+// next returns the hash of g's chain extended by l.
+func (g *G) next(l *Lock, mode Mode, try bool) uint64 {
+	prev := uint64(chainSeed)
+	if g.n > 0 {
+		prev = g.held[g.n-1].chain
 	}
+	return mix(prev, l.id, mode, try)
 }
 
 // Released records that g released l held in mode, and reports whether g
@@ -131,7 +136,14 @@ func (g *G) prune() {
 
 // Wait records that g is about to block on l, and makes sure the watchdog
 // runs. The caller blocks next, then calls [G.Waited].
+//
+// A chain that was not validated before is fed to the graph now, before
+// blocking, so that a lock-order cycle is reported even when the
+// acquisition that closes it never completes.
 func (g *G) Wait(l *Lock, mode Mode) {
+	if g.n > 0 && g.n < maxHeld && !validated(g.next(l, mode, false)) {
+		g.feed(l, mode)
+	}
 	g.waitSeq++
 	g.waitMode = mode
 	g.waitLock = l

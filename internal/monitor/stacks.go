@@ -83,7 +83,9 @@ func parseGoroutine(s string) (report.Goroutine, bool) {
 			g.CreatedBy = fr
 			continue
 		}
-		g.Stack = append(g.Stack, fr)
+		if !isOwnFrame(fr.Func) {
+			g.Stack = append(g.Stack, fr)
+		}
 	}
 	g.Stack = trimTop(g.Stack)
 	return g, true

@@ -11,29 +11,25 @@ import (
 // graph is the process's lock-order graph, guarded by slowMu.
 var graph = deadlock.NewGraph()
 
-// validate feeds g's chain, whose top entry was just pushed, to the graph.
-// It is the slow path: it runs once per distinct chain.
-func (g *G) validate() {
+// feed prunes g's chain and feeds the acquisition of l in mode on top of
+// it to the graph. It is the slow path: it runs once per distinct chain.
+func (g *G) feed(l *Lock, mode Mode) {
 	g.prune()
+	h := g.next(l, mode, false)
 	if g.n == 0 {
-		return
-	}
-	top := g.held[g.n-1]
-	if g.n < 2 {
-		markValidated(top.chain)
+		markValidated(h)
 		return
 	}
 	slowMu.Lock()
 	a := deadlock.Acquisition{
 		Goroutine: int64(g.goid),
-		Lock:      top.l.info(),
-		Mode:      top.mode,
-		Try:       top.try,
+		Lock:      l.info(),
+		Mode:      mode,
 		Stack:     func() []report.Frame { return frames(callers(0)) },
 	}
-	locks := make(map[uint64]*Lock, g.n)
-	locks[top.l.id] = top.l
-	for i := 0; i < g.n-1; i++ {
+	locks := make(map[uint64]*Lock, g.n+1)
+	locks[l.id] = l
+	for i := 0; i < g.n; i++ {
 		e := &g.held[i]
 		a.Held = append(a.Held, deadlock.HeldLock{Lock: e.l.info(), Mode: e.mode})
 		locks[e.l.id] = e.l
@@ -45,7 +41,7 @@ func (g *G) validate() {
 			runtime.AddCleanup(l, forget, id)
 		}
 	}
-	markValidated(top.chain)
+	markValidated(h)
 	slowMu.Unlock()
 	for _, f := range found {
 		sink.Report(f)
