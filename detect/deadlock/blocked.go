@@ -46,43 +46,74 @@ func (s Snapshot) holds(g int64, lock uint64) (Mode, bool) {
 func BlockedFinding(ws []Waiter, cycle []int, s Snapshot) report.Finding {
 	f := report.New("DL1002")
 	f.Confidence = report.Observed
-	infos := map[uint64]LockInfo{}
-	var edges []*edge
+	seen := map[uint64]bool{}
+	names := map[uint64]string{}
 	var steps []string
+	cols := make([]blockedColumn, len(cycle))
 	for i, wi := range cycle {
 		w := &ws[wi]
-		prev := &ws[cycle[(i+len(cycle)-1)%len(cycle)]]
-		next := &ws[cycle[(i+1)%len(cycle)]]
-		infos[w.Lock.ID] = w.Lock
-		mode, _ := s.holds(w.Goroutine, prev.Lock.ID)
-		if mode == ModeInvalid {
-			mode = ModeWrite
+		if !seen[w.Lock.ID] {
+			seen[w.Lock.ID] = true
+			names[w.Lock.ID] = letter(len(f.Locks))
+			f.Locks = append(f.Locks, w.Lock.Report())
 		}
-		edges = append(edges, &edge{from: prev.Lock.ID, to: w.Lock.ID, fromMode: mode, toMode: w.Mode, goroutine: w.Goroutine})
+		next := &ws[cycle[(i+1)%len(cycle)]]
 		how := "held by"
 		if _, ok := s.holds(next.Goroutine, w.Lock.ID); !ok {
-			how = "with a writer queued first:"
+			how = "behind the writer queued first,"
 		}
 		steps = append(steps, fmt.Sprintf("goroutine %d waits to %s %s %s goroutine %d",
 			w.Goroutine, verb(w.Mode), w.Lock.Report().Label(), how, next.Goroutine))
 		f.Goroutines = append(f.Goroutines, s.goroutine(w.Goroutine, w))
+		cols[i] = blockedColumn{goroutine: w.Goroutine, wait: w.Lock.ID, waitMode: w.Mode}
 	}
-	for _, wi := range cycle {
-		f.Locks = append(f.Locks, ws[wi].Lock.Report())
-	}
-	edges = rotate(edges, func(id uint64) LockInfo { return infos[id] }, report.Observed)
-	for _, e := range edges {
-		f.Edges = append(f.Edges, report.Edge{
-			From: e.from, To: e.to, FromMode: e.fromMode.String(), ToMode: e.toMode.String(),
-			Goroutine: e.goroutine, Stack: s.Stacks[e.goroutine].Stack,
-		})
+	// The locks of the cycle that each goroutine holds, for the scenario.
+	for i := range cols {
+		for _, h := range s.Holds[cols[i].goroutine] {
+			if seen[h.Lock.ID] {
+				cols[i].holds = append(cols[i].holds, h)
+			}
+		}
 	}
 	f.Message = "deadlock: " + strings.Join(steps, "; ")
 	if len(f.Goroutines) > 0 && len(f.Goroutines[0].Stack) > 0 {
 		f.Location = f.Goroutines[0].Stack[0]
 	}
-	f.Scenario = scenario(edges, letters(edges, func(id uint64) LockInfo { return infos[id] }, report.Observed))
+	f.Scenario = blockedScenario(cols, names)
 	return f
+}
+
+// blockedColumn is one goroutine of a DL1002 cycle.
+type blockedColumn struct {
+	goroutine int64
+	holds     []HeldLock
+	wait      uint64
+	waitMode  Mode
+}
+
+// blockedScenario draws the goroutines of a DL1002 cycle: first what each
+// holds, then what each waits for.
+func blockedScenario(cols []blockedColumn, names map[uint64]string) string {
+	t := newGrid(len(cols))
+	for i, c := range cols {
+		t.cell(i, fmt.Sprintf("goroutine %d", c.goroutine))
+	}
+	t.flush()
+	for i := range cols {
+		t.cell(i, "----")
+	}
+	t.flush()
+	for i, c := range cols {
+		for _, h := range c.holds {
+			t.cell(i, op(h.Mode, names[h.Lock.ID]))
+			t.flush()
+		}
+	}
+	for i, c := range cols {
+		t.cell(i, op(c.waitMode, names[c.wait])+" (blocked)")
+		t.flush()
+	}
+	return "Goroutines blocked now:\n\n" + t.String() + "\n  *** DEADLOCK ***\n"
 }
 
 func verb(m Mode) string {

@@ -103,7 +103,7 @@ func cmpU64(a, b uint64) int {
 
 // classEdge records the class edge for h -> a.Lock and looks for a class
 // cycle through it with at least two distinct classes.
-func (g *Graph) classEdge(h HeldLock, a Acquisition, e *edge, gates []uint64) (report.Finding, bool) {
+func (g *Graph) classEdge(h HeldLock, a Acquisition, e *edge, gates []uint64, search bool) (report.Finding, bool) {
 	from, to := h.Lock.Class, a.Lock.Class
 	if from == to {
 		return report.Finding{}, false
@@ -136,6 +136,9 @@ func (g *Graph) classEdge(h HeldLock, a Acquisition, e *edge, gates []uint64) (r
 			return report.Finding{}, false
 		}
 		ce.gates = shrunk
+	}
+	if !search {
+		return report.Finding{}, false
 	}
 	next := func(c string) []*cedge {
 		n := g.classes[c]

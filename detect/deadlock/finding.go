@@ -152,32 +152,59 @@ func location(cycle []*edge) report.Frame {
 // scenario draws how the cycle deadlocks, one column per edge: each
 // goroutine takes its first lock, then each blocks on its second.
 func scenario(cycle []*edge, names map[uint64]string) string {
-	width := 18
-	if len(cycle) > 5 {
-		width = 14
-	}
-	var b strings.Builder
-	line := func(cells map[int]string) {
-		var l strings.Builder
-		for i := range cycle {
-			fmt.Fprintf(&l, "%-*s", width, cells[i])
-		}
-		b.WriteString("  " + strings.TrimRight(l.String(), " ") + "\n")
-	}
-	head, rule := map[int]string{}, map[int]string{}
+	t := newGrid(len(cycle))
 	for i, e := range cycle {
-		head[i] = fmt.Sprintf("goroutine %d", e.goroutine)
-		rule[i] = "----"
+		t.cell(i, fmt.Sprintf("goroutine %d", e.goroutine))
 	}
-	b.WriteString("Possible unsafe locking scenario:\n\n")
-	line(head)
-	line(rule)
+	t.flush()
+	for i := range cycle {
+		t.cell(i, "----")
+	}
+	t.flush()
 	for i, e := range cycle {
-		line(map[int]string{i: "lock(" + names[e.from] + ")"})
+		t.cell(i, op(e.fromMode, names[e.from]))
+		t.flush()
 	}
 	for i, e := range cycle {
-		line(map[int]string{i: "lock(" + names[e.to] + ")"})
+		t.cell(i, op(e.toMode, names[e.to]))
+		t.flush()
 	}
-	b.WriteString("\n  *** DEADLOCK ***\n")
-	return b.String()
+	return "Possible unsafe locking scenario:\n\n" + t.String() + "\n  *** DEADLOCK ***\n"
 }
+
+// op names an acquisition in a scenario: lock(A) or rlock(A).
+func op(m Mode, name string) string {
+	if m == ModeRead {
+		return "rlock(" + name + ")"
+	}
+	return "lock(" + name + ")"
+}
+
+// grid lays out scenario columns.
+type grid struct {
+	width int
+	cells []string
+	b     strings.Builder
+}
+
+func newGrid(cols int) *grid {
+	w := 18
+	if cols > 5 {
+		w = 14
+	}
+	return &grid{width: w, cells: make([]string, cols)}
+}
+
+func (t *grid) cell(col int, s string) { t.cells[col] = s }
+
+// flush writes the current row and clears it.
+func (t *grid) flush() {
+	var l strings.Builder
+	for i, c := range t.cells {
+		fmt.Fprintf(&l, "%-*s", t.width, c)
+		t.cells[i] = ""
+	}
+	t.b.WriteString("  " + strings.TrimRight(l.String(), " ") + "\n")
+}
+
+func (t *grid) String() string { return t.b.String() }

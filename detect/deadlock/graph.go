@@ -102,11 +102,15 @@ type cnode struct {
 type Graph struct {
 	nodes   map[uint64]*node
 	classes map[string]*cnode
+	// classCycles holds the class sequences of the cycles reported so
+	// far, so that a cycle over classes already reported over instances
+	// is not reported again as predicted.
+	classCycles map[string]bool
 }
 
 // NewGraph returns an empty graph.
 func NewGraph() *Graph {
-	return &Graph{nodes: map[uint64]*node{}, classes: map[string]*cnode{}}
+	return &Graph{nodes: map[uint64]*node{}, classes: map[string]*cnode{}, classCycles: map[string]bool{}}
 }
 
 // Len returns the number of lock instances in the graph.
@@ -172,11 +176,15 @@ func (g *Graph) Acquire(a Acquisition) (found []report.Finding, added []uint64) 
 		if !changed {
 			continue
 		}
-		if f, ok := g.instanceCycle(e); ok {
+		f, cyclic := g.instanceCycle(e)
+		if cyclic {
 			found = append(found, f)
-			continue
+			g.classCycles[classSeq(f)] = true
 		}
-		if f, ok := g.classEdge(h, a, e, gates); ok {
+		// The class edge is recorded in any case; it is searched for a
+		// class cycle only when no instance cycle was found.
+		if f, ok := g.classEdge(h, a, e, gates, !cyclic); ok && !g.classCycles[classSeq(f)] {
+			g.classCycles[classSeq(f)] = true
 			found = append(found, f)
 		}
 	}
@@ -236,4 +244,21 @@ func intersect[T comparable](a, b []T) []T {
 		}
 	}
 	return out
+}
+
+// classSeq returns the classes of a cycle finding's edges in order,
+// rotated to start at the smallest, as a key.
+func classSeq(f report.Finding) string {
+	var cs []string
+	for _, e := range f.Edges {
+		l, _ := f.Lock(e.From)
+		cs = append(cs, l.Class)
+	}
+	best := 0
+	for i := range cs {
+		if cs[i] < cs[best] {
+			best = i
+		}
+	}
+	return fmt.Sprint(append(cs[best:], cs[:best]...))
 }
