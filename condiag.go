@@ -184,11 +184,21 @@ type TestingM interface {
 
 // VerifyTestMain runs the tests of m and then exits: with m's code when
 // it failed, with 1 (after printing them) when findings were reported
-// during the run, else 0. Call it from TestMain.
+// during the run that no [VerifyNone] reported already, else 0. Call it
+// from TestMain.
 func VerifyTestMain(m TestingM, opts ...Option) {
 	code := m.Run()
 	if code == 0 {
-		if err := Check(opts...); err != nil {
+		o, err := build(opts)
+		if err == nil {
+			verifiedMu.Lock()
+			fs := o.filter(sink.Since(verified))
+			verifiedMu.Unlock()
+			if len(fs) > 0 {
+				err = &FindingsError{Findings: fs}
+			}
+		}
+		if err != nil {
 			fmt.Fprintln(os.Stderr, err)
 			code = 1
 		}

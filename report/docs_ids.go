@@ -36,14 +36,16 @@ when those code paths run at the same time each goroutine can hold one
 lock of the cycle and wait forever for the next. condiag records every
 "acquired while holding" edge and finds cycles of any length, over lock
 instances (observed: the very same locks were taken in conflicting
-orders) and over lock classes (predicted: different instances playing
-the same roles, such as two accounts of one type). A lock's class is the
-name given with sync.SetClass, or else the site where the instance was
-first locked. A cycle whose every edge was taken while holding one
-common gate lock is not reported, since the gate keeps those paths from
-running together. A cycle whose edges were all taken by one goroutine is
-still reported, and the finding says so: the code paths deadlock as soon
-as they run concurrently.`,
+orders) and over named lock classes (predicted: different instances
+playing the same roles, such as the locks of two stores, named with
+sync.SetClass). A lock without a name has the site where it was first
+locked as its class, which reports show but which is too coarse to
+predict from, so only named classes are used for predictions. A cycle
+whose every edge was taken while holding one common gate lock is not
+reported, since the gate keeps those paths from running together. A
+cycle whose edges were all taken by one goroutine is still reported, and
+the finding says so: the code paths deadlock as soon as they run
+concurrently.`,
 		Bad: `package main
 
 import "github.com/condiag/condiag/sync"
@@ -101,16 +103,16 @@ func main() {
 		Title:    "deadlock: goroutines blocked on each other in a cycle",
 		Severity: SeverityError,
 		Since:    "v0.1.0",
-		Text: `Goroutines are blocked right now in a cycle: each waits for a lock
-held by the next, and the last waits for a lock held by the first. None
-of them can ever proceed. The Go runtime only notices when every
-goroutine of the program is asleep; condiag also finds a deadlock while
-the rest of the program keeps running, such as a server whose handlers
-hang one by one. Each time a goroutine is about to block on an
-instrumented lock, condiag follows the chain of who waits for whom from
-that lock's holder; when the chain comes back to the waiting goroutine,
-it reports every goroutine of the cycle with the locks it holds, the
-lock it waits for and its stack.`,
+		Text: `Goroutines are blocked right now in a cycle: each waits for a lock held
+by the next, and the last waits for a lock held by the first. None of
+them can ever proceed. The Go runtime only notices when every goroutine
+of the program is asleep; condiag also finds a deadlock while the rest
+of the program keeps running, such as a server whose handlers hang one
+by one. Each time a goroutine is about to block on an instrumented lock,
+condiag follows the chain of who waits for whom from that lock's holder;
+when the chain comes back to the waiting goroutine, it reports every
+goroutine of the cycle with the locks it holds, the lock it waits for
+and its stack.`,
 		Bad: `package main
 
 import "github.com/condiag/condiag/sync"
@@ -167,16 +169,19 @@ func main() {
 		Title:    "self-deadlock: a goroutine locks a lock it already holds",
 		Severity: SeverityError,
 		Since:    "v0.1.0",
-		Text: `A goroutine tried to acquire a lock it already holds: Lock on a Mutex
-it has locked, Lock or RLock on an RWMutex it holds in write mode, Lock
-on an RWMutex it holds in read mode, or Once.Do called again from inside
+		Text: `A goroutine tried to acquire a lock it already holds: Lock on a Mutex it
+has locked, Lock or RLock on an RWMutex it holds in write mode, Lock on
+an RWMutex it holds in read mode, or Once.Do called again from inside
 the function the same Once is running. Go's locks are not reentrant, so
 the goroutine waits for itself forever. It usually happens when a method
 that takes a lock calls another method that takes the same lock. condiag
 knows which locks each goroutine holds and checks the new acquisition
 against them, so the finding is reported before the goroutine blocks,
-with both the stack that first acquired the lock and the stack that
-tries again.`,
+with the stack that tries again and the site where the lock was first
+acquired. One case waits for proof: Lock on an RWMutex the goroutine
+read-holds, since another goroutine may release a read hold (through
+RLocker, for example); it is reported once the goroutine is seen blocked
+on two watchdog ticks, about 0.2 s.`,
 		Bad: `package main
 
 import "github.com/condiag/condiag/sync"
@@ -323,13 +328,14 @@ func main() {
 		Severity: SeverityWarning,
 		Since:    "v0.1.0",
 		Text: `A goroutine has been waiting for an instrumented lock for longer than
-the hang threshold: 30 seconds by default, set with deadlock.Config or
-the CONDIAG_HANG environment variable. It may be a deadlock condiag
-cannot see (the holder waits on a channel, a network call or a lock
-that is not instrumented) or a lock held across slow work. A watchdog
-checks the waiting goroutines periodically; the report names the lock,
-the goroutine that holds it and the holder's stack, which is usually
-where the answer is, along with the stack of the waiting goroutine.`,
+the hang threshold: 30 seconds by default, set with
+deadlock.SetHangThreshold or the CONDIAG_HANG environment variable. It
+may be a deadlock condiag cannot see (the holder waits on a channel, a
+network call or a lock that is not instrumented) or a lock held across
+slow work. A watchdog checks the waiting goroutines periodically; the
+report names the lock, the goroutine that holds it and the holder's
+stack, which is usually where the answer is, along with the stack of the
+waiting goroutine.`,
 		Bad: `package main
 
 import (
@@ -415,8 +421,8 @@ counter went negative (more Done calls than Add). The standard library
 answers with a fatal error or a panic that says what went wrong but not
 which lock it was or how it got there. condiag checks each unlock and
 Done against the state it tracks and prints the finding first, naming
-the lock or WaitGroup and the stack of the offending call, then lets
-the standard library's fatal error or panic happen exactly as it would
+the lock or WaitGroup and the stack of the offending call, then lets the
+standard library's fatal error or panic happen exactly as it would
 without condiag.`,
 		Bad: `package main
 
@@ -484,8 +490,8 @@ var leakDocs = []*Doc{
 		Title:    "goroutine leak",
 		Severity: SeverityError,
 		Since:    "v0.1.0",
-		Text: `A goroutine started during the test or program is still running when
-it ends, typically blocked forever on a channel nobody will send to or
+		Text: `A goroutine started during the test or program is still running when it
+ends, typically blocked forever on a channel nobody will send to or
 close, or on a lock nobody will release. Each leaked goroutine keeps its
 stack and everything it references alive, and in a long-running program
 leaks add up until memory or file descriptors run out. condiag reports
@@ -552,9 +558,9 @@ func main() {
 		Since:    "v0.1.0",
 		Text: `A lock was still held when the test or program ended. Usually a return
 path (an early error return, a panic that was recovered) skipped the
-Unlock, and the next caller of Lock will wait forever. The finding
-names the lock, the goroutine that holds it and where it was acquired,
-which points at the function that forgot to release it.`,
+Unlock, and the next caller of Lock will wait forever. The finding names
+the lock, the goroutine that holds it and where it was acquired, which
+points at the function that forgot to release it.`,
 		Bad: `package main
 
 import (
@@ -621,10 +627,10 @@ var starvationDocs = []*Doc{
 		Severity: SeverityWarning,
 		Since:    "v0.1.0",
 		Text: `A goroutine waiting for a lock was overtaken many times: other
-goroutines acquired the lock again and again while it kept waiting.
-This happens when a goroutine releases a lock and takes it back at once
-in a loop, or when critical sections are long and frequent. The program
-does not hang, but the starved goroutine's work is delayed by an amount
+goroutines acquired the lock again and again while it kept waiting. This
+happens when a goroutine releases a lock and takes it back at once in a
+loop, or when critical sections are long and frequent. The program does
+not hang, but the starved goroutine's work is delayed by an amount
 nobody chose, which shows up as latency spikes and timeouts. The finding
 names the lock, the starved goroutine, how often and for how long it was
 overtaken, and the goroutines that kept taking the lock.`,
@@ -855,11 +861,11 @@ var raceDocs = []*Doc{
 		Since:    "v0.1.0",
 		Text: `Two goroutines accessed state declared as shared, at least one of them
 writing, and nothing ordered the two accesses: no lock, channel
-operation, WaitGroup or other synchronization made one happen before
-the other. The result depends on timing, and under the Go memory model
-a racy program can observe torn or stale values. Unlike the race
-detector, the check covers only state the program declared shared, and
-the finding shows both accesses with their goroutines and stacks.`,
+operation, WaitGroup or other synchronization made one happen before the
+other. The result depends on timing, and under the Go memory model a
+racy program can observe torn or stale values. Unlike the race detector,
+the check covers only state the program declared shared, and the finding
+shows both accesses with their goroutines and stacks.`,
 		Bad: `package main
 
 import (
@@ -910,8 +916,8 @@ func main() {
 		Title:    "inconsistent locking of shared state",
 		Severity: SeverityError,
 		Since:    "v0.1.0",
-		Text: `Shared state was accessed under different locks at different times,
-so no single lock protects every access to it: the set of locks held in
+		Text: `Shared state was accessed under different locks at different times, so
+no single lock protects every access to it: the set of locks held in
 common by all its accesses (its lockset) is empty. Each access looks
 protected when read on its own, yet two of them can run at the same
 time. The finding lists the accesses, the locks each one held, and the
@@ -977,12 +983,12 @@ func main() {
 		Title:    "guarded value accessed without its lock",
 		Severity: SeverityError,
 		Since:    "v0.1.0",
-		Text: `A value declared as guarded by a lock was read or written by a
-goroutine that did not hold that lock. Even a read is unsafe: it can
-race with a write made under the lock and see a half-updated value.
-Unlike a race detector, this does not need the conflicting access to
-happen in the same run: the missing lock is reported at the access,
-with its stack and the lock that should have been held.`,
+		Text: `A value declared as guarded by a lock was read or written by a goroutine
+that did not hold that lock. Even a read is unsafe: it can race with a
+write made under the lock and see a half-updated value. Unlike a race
+detector, this does not need the conflicting access to happen in the
+same run: the missing lock is reported at the access, with its stack and
+the lock that should have been held.`,
 		Bad: `package main
 
 import "github.com/condiag/condiag/sync"
@@ -1045,12 +1051,11 @@ var contentionDocs = []*Doc{
 		Severity: SeverityInfo,
 		Since:    "v0.1.0",
 		Text: `A lock is contended: goroutines spent a noticeable share of their time
-waiting for it. This is not a bug, but a hot lock serializes the
-program and caps how far it scales with more cores. The report names
-the most contended locks with how often and how long goroutines waited
-for them, and the call sites that waited and held them most, so you can
-shorten the critical sections, split the lock or pick a different
-structure.`,
+waiting for it. This is not a bug, but a hot lock serializes the program
+and caps how far it scales with more cores. The report names the most
+contended locks with how often and how long goroutines waited for them,
+and the call sites that waited and held them most, so you can shorten
+the critical sections, split the lock or pick a different structure.`,
 		Bad: `package main
 
 import "github.com/condiag/condiag/sync"

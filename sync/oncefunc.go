@@ -8,16 +8,8 @@ package sync
 // If f panics, the returned function will panic with the same value on
 // every call.
 func OnceFunc(f func()) func() {
-	var s onceState
-	call := func() {
-		defer s.finish(func() { f = nil })
-		f()
-		s.valid = true
-	}
-	return func() {
-		s.once.Do(call)
-		s.check()
-	}
+	d := &onceFunc{f: f}
+	return d.get
 }
 
 // OnceValue returns a function that invokes f only once and returns the
@@ -26,20 +18,8 @@ func OnceFunc(f func()) func() {
 // If f panics, the returned function will panic with the same value on
 // every call.
 func OnceValue[T any](f func() T) func() T {
-	var (
-		s      onceState
-		result T
-	)
-	call := func() {
-		defer s.finish(func() { f = nil })
-		result = f()
-		s.valid = true
-	}
-	return func() T {
-		s.once.Do(call)
-		s.check()
-		return result
-	}
+	d := &onceValue[T]{f: f}
+	return d.get
 }
 
 // OnceValues returns a function that invokes f only once and returns the
@@ -48,44 +28,103 @@ func OnceValue[T any](f func() T) func() T {
 // If f panics, the returned function will panic with the same value on
 // every call.
 func OnceValues[T1, T2 any](f func() (T1, T2)) func() (T1, T2) {
-	var (
-		s  onceState
-		r1 T1
-		r2 T2
-	)
-	call := func() {
-		defer s.finish(func() { f = nil })
-		r1, r2 = f()
-		s.valid = true
-	}
-	return func() (T1, T2) {
-		s.once.Do(call)
-		s.check()
-		return r1, r2
-	}
+	d := &onceValues[T1, T2]{f: f}
+	return d.get
 }
 
-// onceState is the shared part of OnceFunc, OnceValue and OnceValues.
-type onceState struct {
+// The three share one shape, in one allocation each (plus the returned
+// method value): a Once, f until it has run, whether it returned
+// normally, and what it panicked with. The deferred done drops f and,
+// when f panicked, keeps the value and panics again at once so that the
+// first caller gets a traceback into f; later calls panic with the kept
+// value. recover must be called by the deferred method itself, hence one
+// done per type.
+
+type onceFunc struct {
 	once  Once
-	valid bool // f returned normally
-	p     any  // what f panicked with
+	f     func()
+	valid bool
+	p     any
 }
 
-// finish runs deferred after f: it drops f, and when f panicked it keeps
-// the value and panics again at once, so that the first caller gets a
-// traceback into f.
-func (s *onceState) finish(drop func()) {
-	drop()
-	if !s.valid {
-		s.p = recover()
-		panic(s.p)
+func (d *onceFunc) get() {
+	d.once.Do(d.call)
+	if !d.valid {
+		panic(d.p)
 	}
 }
 
-// check panics with f's value on every call after f panicked.
-func (s *onceState) check() {
-	if !s.valid {
-		panic(s.p)
+func (d *onceFunc) call() {
+	defer d.done()
+	d.f()
+	d.valid = true
+}
+
+func (d *onceFunc) done() {
+	d.f = nil
+	if !d.valid {
+		d.p = recover()
+		panic(d.p)
+	}
+}
+
+type onceValue[T any] struct {
+	once   Once
+	f      func() T
+	valid  bool
+	p      any
+	result T
+}
+
+func (d *onceValue[T]) get() T {
+	d.once.Do(d.call)
+	if !d.valid {
+		panic(d.p)
+	}
+	return d.result
+}
+
+func (d *onceValue[T]) call() {
+	defer d.done()
+	d.result = d.f()
+	d.valid = true
+}
+
+func (d *onceValue[T]) done() {
+	d.f = nil
+	if !d.valid {
+		d.p = recover()
+		panic(d.p)
+	}
+}
+
+type onceValues[T1, T2 any] struct {
+	once  Once
+	f     func() (T1, T2)
+	valid bool
+	p     any
+	r1    T1
+	r2    T2
+}
+
+func (d *onceValues[T1, T2]) get() (T1, T2) {
+	d.once.Do(d.call)
+	if !d.valid {
+		panic(d.p)
+	}
+	return d.r1, d.r2
+}
+
+func (d *onceValues[T1, T2]) call() {
+	defer d.done()
+	d.r1, d.r2 = d.f()
+	d.valid = true
+}
+
+func (d *onceValues[T1, T2]) done() {
+	d.f = nil
+	if !d.valid {
+		d.p = recover()
+		panic(d.p)
 	}
 }

@@ -102,10 +102,11 @@ func cmpU64(a, b uint64) int {
 }
 
 // classEdge records the class edge for h -> a.Lock and looks for a class
-// cycle through it with at least two distinct classes.
+// cycle through it with at least two distinct classes. Only named classes
+// take part: see "Lock classes" in the package documentation.
 func (g *Graph) classEdge(h HeldLock, a Acquisition, e *edge, gates []uint64, search bool) (report.Finding, bool) {
 	from, to := h.Lock.Class, a.Lock.Class
-	if from == to {
+	if from == to || !h.Lock.Named || !a.Lock.Named {
 		return report.Finding{}, false
 	}
 	var gateClasses []string

@@ -21,17 +21,25 @@
 //
 // Every lock instance belongs to a class. By default the class is the
 // source line where the instance was first acquired (lockdep's "init
-// site"); [github.com/condiag/condiag/sync.SetClass] names it instead.
-// Cycles over instances are reported as observed. Cycles over classes
-// whose instances never formed a cycle are reported as predicted: two
-// other instances of the same roles taken in the other order would
-// deadlock.
+// site"); reports use it to say where a lock comes from.
+// [github.com/condiag/condiag/sync.SetClass] names the class instead,
+// after a role ("Store.mu"). Cycles over instances are reported as
+// observed. Cycles over named classes whose instances never formed a
+// cycle are reported as predicted: two other instances of the same roles
+// taken in the other order would deadlock.
 //
-// Nesting two locks of the same class (a parent and a child node, both
-// locked at one line) is never reported at class level, since the graph
-// cannot tell the parent from the child; inversions between the very
-// same instances still are. To have the order between levels of a
-// hierarchy checked, give the levels different subclasses with
+// Only named classes are used for predictions. Automatic classes are too
+// coarse for it without false alarms: the locks of an array taken in
+// index order, some first by an RLock line and some by a Lock line, form
+// two automatic classes taken in both orders although no two instances
+// ever are; and one role first locked at two different lines splits in
+// two. Naming the roles states what the program means.
+//
+// Nesting two locks of the same class (a parent and a child node) is
+// never reported at class level, since the graph cannot tell the parent
+// from the child; inversions between the very same instances still are.
+// To have the order between levels of a hierarchy checked, give the
+// levels different subclasses with
 // [github.com/condiag/condiag/sync.SetSubclass].
 //
 // # Policy

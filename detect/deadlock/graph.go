@@ -32,6 +32,7 @@ type LockInfo struct {
 	ID          uint64       // unique in the process, never reused
 	Kind        string       // "Mutex", "RWMutex", "Once", ...
 	Class       string       // class key: user name, or first-locked site
+	Named       bool         // the class was named by the user (SetClass, SetSubclass)
 	Name        string       // user-given instance name, if any
 	FirstLocked report.Frame // where the instance was first acquired
 }

@@ -10,8 +10,11 @@ import (
 
 // lk returns lock info for instance id of class cls.
 func lk(id uint64, cls string) LockInfo {
-	return LockInfo{ID: id, Kind: "Mutex", Class: cls, FirstLocked: report.Frame{File: "x.go", Line: int(id)}}
+	return LockInfo{ID: id, Kind: "Mutex", Class: cls, Named: true, FirstLocked: report.Frame{File: "x.go", Line: int(id)}}
 }
+
+// auto returns l with an automatic (unnamed) class.
+func auto(l LockInfo) LockInfo { l.Named = false; return l }
 
 var (
 	a1, b1, c1, d1, e1 = lk(1, "A"), lk(2, "B"), lk(3, "C"), lk(4, "D"), lk(5, "E")
@@ -109,6 +112,15 @@ func TestGraphAcquire(t *testing.T) {
 			name: "inversion over classes",
 			give: []Acquisition{acq(1, w(b1), w(a1)), acq(2, w(a2), w(b2))},
 			want: []string{"DL1001/predicted:1,12"},
+		},
+		{
+			name: "automatic classes do not predict",
+			give: []Acquisition{acq(1, w(auto(b1)), w(auto(a1))), acq(2, w(auto(a2)), w(auto(b2)))},
+		},
+		{
+			name: "automatic classes still find instance cycles",
+			give: []Acquisition{acq(1, w(auto(b1)), w(auto(a1))), acq(2, w(auto(a1)), w(auto(b1)))},
+			want: []string{"DL1001/observed:1,2"},
 		},
 		{
 			name: "same-class nesting is not a class cycle",

@@ -26,9 +26,14 @@ func (g *G) checkSelf(l *Lock, mode Mode) {
 		}
 		switch {
 		case e.mode == Read && mode == Read:
-			reportSelf("DL1004", g, l, e.mode, mode)
+			reportSelf("DL1004", g.goid, g.heldIDs(), l, e.mode, mode, nil)
+		case e.mode == Read:
+			// Lock while read-holding: another goroutine may release the
+			// read hold (read locks are handed over, as through
+			// RLocker), so the watchdog reports it only once g is seen
+			// blocked for good.
 		default:
-			reportSelf("DL1003", g, l, e.mode, mode)
+			reportSelf("DL1003", g.goid, g.heldIDs(), l, e.mode, mode, nil)
 		}
 		return
 	}

@@ -69,8 +69,9 @@ func (l *Lock) ID() uint64 { return l.id }
 // class is a lock class: a user-given name, or the site where instances
 // were first acquired.
 type class struct {
-	key  string
-	site report.Frame
+	key   string
+	site  report.Frame
+	named bool // given by SetClass
 }
 
 var (
@@ -143,7 +144,7 @@ func SetClass(l *Lock, name string) {
 	defer slowMu.Unlock()
 	c := byName["name:"+name]
 	if c == nil {
-		c = &class{key: name}
+		c = &class{key: name, named: true}
 		byName["name:"+name] = c
 	}
 	l.class = c
@@ -173,6 +174,7 @@ func (l *Lock) info() deadlock.LockInfo {
 	return deadlock.LockInfo{
 		ID: l.id, Kind: l.kind.String(), Class: key, Name: l.name,
 		FirstLocked: l.site,
+		Named:       l.class.named || l.subclass != 0,
 	}
 }
 

@@ -8,33 +8,38 @@ import (
 )
 
 // reportSelf reports DL1003 (g requests l, which it holds, in a mode that
-// can never be granted) or DL1004 (a second read lock).
-func reportSelf(id string, g *G, l *Lock, heldMode, mode Mode) {
+// can never be granted) or DL1004 (a second read lock). stack is g's
+// stack, or nil when g is the calling goroutine.
+func reportSelf(id string, goid uint64, holds []uint64, l *Lock, heldMode, mode Mode, stack []report.Frame) {
 	f := report.New(id)
 	f.Confidence = report.Observed
 	info := l.Info()
 	lk := info.Report()
 	lk.Held = heldMode.String()
-	lk.Holder = int64(g.goid)
+	lk.Holder = int64(goid)
 	f.Locks = []report.Lock{lk}
-	stack := frames(callers(0))
+	state := "blocked"
+	if stack == nil {
+		stack = frames(callers(0))
+		state = "about to block"
+	}
 	if len(stack) > 0 {
 		f.Location = stack[0]
 	}
 	f.Goroutines = []report.Goroutine{{
-		ID: int64(g.goid), State: "about to block",
-		Holds: g.heldIDs(), WaitsFor: l.id, WaitMode: mode.String(), Stack: stack,
+		ID: int64(goid), State: state,
+		Holds: holds, WaitsFor: l.id, WaitMode: mode.String(), Stack: stack,
 	}}
 	verb := map[Mode]string{Write: "Lock", Read: "RLock"}
 	switch id {
 	case "DL1003":
-		f.Message = fmt.Sprintf("self-deadlock: goroutine %d calls %s on %s, which it already holds in %s mode", g.goid, verb[mode], lk.Label(), heldMode)
+		f.Message = fmt.Sprintf("self-deadlock: goroutine %d calls %s on %s, which it already holds in %s mode", goid, verb[mode], lk.Label(), heldMode)
 		if l.kind == KindOnce {
-			f.Message = fmt.Sprintf("self-deadlock: goroutine %d calls Do on %s from inside its own Do", g.goid, lk.Label())
+			f.Message = fmt.Sprintf("self-deadlock: goroutine %d calls Do on %s from inside its own Do", goid, lk.Label())
 		}
 	case "DL1004":
 		f.Severity = report.SeverityWarning
-		f.Message = fmt.Sprintf("recursive read lock: goroutine %d calls RLock on %s, which it already read-holds; it deadlocks if a writer calls Lock in between", g.goid, lk.Label())
+		f.Message = fmt.Sprintf("recursive read lock: goroutine %d calls RLock on %s, which it already read-holds; it deadlocks if a writer calls Lock in between", goid, lk.Label())
 	}
 	sink.Report(f)
 }

@@ -62,6 +62,13 @@ func GraphLen() int {
 	return graph.Len()
 }
 
+// GraphHas reports whether l is in the lock-order graph.
+func GraphHas(l *Lock) bool {
+	slowMu.Lock()
+	defer slowMu.Unlock()
+	return graph.Has(l.id)
+}
+
 // frames symbolizes pcs, leaving out condiag's own frames and the
 // runtime's goroutine entry.
 func frames(pcs []uintptr) []report.Frame {

@@ -136,6 +136,16 @@ func (st *watchState) check(now time.Time) bool {
 		}
 		return *snap
 	}
+	for _, w := range stable {
+		if w.mode == Write && readHolds(held, w.key.g, w.lock) {
+			key := fmt.Sprintf("self %d/%d", w.key.g, w.key.seq)
+			if !st.reported[key] {
+				st.reported[key] = true
+				g := snapshot().Stacks[int64(w.key.g)]
+				reportSelf("DL1003", w.key.g, holdIDs(held, w.key.g), w.lock, Read, Write, g.Stack)
+			}
+		}
+	}
 	for _, c := range deadlock.WaitCycles(ws) {
 		key := cycleKey(ws, c, stable)
 		if st.reported[key] {
@@ -211,4 +221,25 @@ func cycleKey(ws []deadlock.Waiter, c []int, stable []sample) string {
 	}
 	slices.Sort(keys)
 	return fmt.Sprint(keys)
+}
+
+// readHolds reports whether goroutine g holds l in read mode.
+func readHolds(held []heldSample, g uint64, l *Lock) bool {
+	for _, h := range held {
+		if h.g == g && h.lock == l && h.mode == Read {
+			return true
+		}
+	}
+	return false
+}
+
+// holdIDs returns the ids of the locks goroutine g holds.
+func holdIDs(held []heldSample, g uint64) []uint64 {
+	var ids []uint64
+	for _, h := range held {
+		if h.g == g {
+			ids = append(ids, h.lock.id)
+		}
+	}
+	return ids
 }
