@@ -178,10 +178,14 @@ that takes a lock calls another method that takes the same lock. condiag
 knows which locks each goroutine holds and checks the new acquisition
 against them, so the finding is reported before the goroutine blocks,
 with the stack that tries again and the site where the lock was first
-acquired. One case waits for proof: Lock on an RWMutex the goroutine
-read-holds, since another goroutine may release a read hold (through
-RLocker, for example); it is reported once the goroutine is seen blocked
-on two watchdog ticks, about 0.2 s.`,
+acquired. A goroutine may also be waiting for another to unlock a lock
+it holds, since Go lets any goroutine unlock a Mutex (a Mutex used as a
+semaphore): so before reporting, condiag yields a hundred times and
+tries the lock again, and once a lock has been unlocked by a goroutine
+that did not lock it, or when the goroutine holds an RWMutex for reading
+and asks for the write lock, the report waits until the goroutine is
+seen blocked on two watchdog ticks, about 0.2 s. A semaphore-like Mutex
+whose first cross-goroutine Unlock comes late can still be reported.`,
 		Bad: `package main
 
 import "github.com/condiag/condiag/sync"

@@ -59,7 +59,10 @@ func (m *Mutex) monitorLock() *monitor.Lock { return m.state() }
 func (m *Mutex) Lock() {
 	s := m.state()
 	g := monitor.Current()
-	g.BeforeLock(s, monitor.Write)
+	if g.BeforeLock(s, monitor.Write, m.mu.TryLock) {
+		g.Acquired(s, monitor.Write, false)
+		return
+	}
 	if !m.mu.TryLock() {
 		g.Wait(s, monitor.Write)
 		m.mu.Lock()

@@ -53,7 +53,10 @@ func (rw *RWMutex) monitorLock() *monitor.Lock { return rw.state() }
 func (rw *RWMutex) RLock() {
 	s := rw.state()
 	g := monitor.Current()
-	g.BeforeLock(s, monitor.Read)
+	if g.BeforeLock(s, monitor.Read, rw.rw.TryRLock) {
+		g.Acquired(s, monitor.Read, false)
+		return
+	}
 	if !rw.rw.TryRLock() {
 		g.Wait(s, monitor.Read)
 		rw.rw.RLock()
@@ -89,7 +92,10 @@ func (rw *RWMutex) RUnlock() {
 func (rw *RWMutex) Lock() {
 	s := rw.state()
 	g := monitor.Current()
-	g.BeforeLock(s, monitor.Write)
+	if g.BeforeLock(s, monitor.Write, rw.rw.TryLock) {
+		g.Acquired(s, monitor.Write, false)
+		return
+	}
 	if !rw.rw.TryLock() {
 		g.Wait(s, monitor.Write)
 		rw.rw.Lock()

@@ -1,7 +1,10 @@
 package goid
 
 import (
+	"os"
+	"os/exec"
 	"runtime"
+	"strings"
 	"testing"
 )
 
@@ -73,4 +76,25 @@ func BenchmarkID(b *testing.B) {
 			slowID()
 		}
 	})
+}
+
+func TestForcedFallback(t *testing.T) {
+	if os.Getenv("CONDIAG_GOID") == "slow" {
+		if Fast() {
+			t.Fatal("CONDIAG_GOID=slow did not force the fallback")
+		}
+		if g, id := G(); g != 0 || id != slowID() {
+			t.Fatalf("G() = %d, %d in fallback mode", g, id)
+		}
+		return
+	}
+	exe, err := os.Executable()
+	if err != nil {
+		t.Skip(err)
+	}
+	cmd := exec.Command(exe, "-test.run=^TestForcedFallback$", "-test.v")
+	cmd.Env = append(os.Environ(), "CONDIAG_GOID=slow")
+	if out, err := cmd.CombinedOutput(); err != nil || !strings.Contains(string(out), "PASS") {
+		t.Fatalf("child with CONDIAG_GOID=slow: %v\n%s", err, out)
+	}
 }

@@ -7,14 +7,24 @@ import (
 // BeforeLock checks a blocking acquisition of l in mode against the locks
 // g already holds: DL1003 when it can never be granted, DL1004 for a
 // second read lock. It reports before the caller blocks.
-func (g *G) BeforeLock(l *Lock, mode Mode) {
+//
+// try attempts the acquisition without blocking. When g holds l itself,
+// another goroutine might still release it (a lock used as a semaphore),
+// so before reporting, BeforeLock yields and tries a few times; it
+// returns true if one try acquired the lock, and the caller then goes on
+// as after a successful acquisition.
+func (g *G) BeforeLock(l *Lock, mode Mode, try func() bool) bool {
 	if g.n == 0 {
-		return
+		return false
 	}
-	g.checkSelf(l, mode)
+	return g.checkSelf(l, mode, try)
 }
 
-func (g *G) checkSelf(l *Lock, mode Mode) {
+// selfTries is how many times BeforeLock yields and tries a lock that
+// its goroutine holds before reporting a self-deadlock.
+const selfTries = 100
+
+func (g *G) checkSelf(l *Lock, mode Mode, try func() bool) bool {
 	for i := g.n - 1; i >= 0; i-- {
 		e := &g.held[i]
 		if e.l != l {
@@ -27,16 +37,24 @@ func (g *G) checkSelf(l *Lock, mode Mode) {
 		switch {
 		case e.mode == Read && mode == Read:
 			reportSelf("DL1004", g.goid, g.heldIDs(), l, e.mode, mode, nil)
-		case e.mode == Read:
-			// Lock while read-holding: another goroutine may release the
-			// read hold (read locks are handed over, as through
-			// RLocker), so the watchdog reports it only once g is seen
-			// blocked for good.
+		case e.mode == Read || l.handedOver.Load():
+			// Another goroutine may release g's hold: read holds are
+			// handed over (as through RLocker), and so are the holds of
+			// a lock already released once by a goroutine that did not
+			// take it. The watchdog reports it once g is seen blocked
+			// for good.
 		default:
+			for range selfTries {
+				runtime.Gosched()
+				if try() {
+					return true
+				}
+			}
 			reportSelf("DL1003", g.goid, g.heldIDs(), l, e.mode, mode, nil)
 		}
-		return
+		return false
 	}
+	return false
 }
 
 // valid reports whether entry e still describes a lock g holds: a lock
@@ -103,6 +121,9 @@ func (g *G) Released(l *Lock, mode Mode) bool {
 	}
 	if mode == Read {
 		l.rEpoch.Add(1)
+	}
+	if !l.handedOver.Load() {
+		l.handedOver.Store(true)
 	}
 	return false
 }

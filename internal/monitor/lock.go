@@ -53,6 +53,10 @@ type Lock struct {
 	// rEpoch is bumped when a goroutine releases a read hold that it did
 	// not take itself, which invalidates read entries of other goroutines.
 	rEpoch atomic.Uint32
+	// handedOver is set once a goroutine released a hold it did not
+	// take: the lock is used like a semaphore, and a goroutine asking for
+	// it while holding it may be waiting for another to release it.
+	handedOver atomic.Bool
 
 	site report.Frame // where the instance was first acquired
 

@@ -137,12 +137,14 @@ func (st *watchState) check(now time.Time) bool {
 		return *snap
 	}
 	for _, w := range stable {
-		if w.mode == Write && readHolds(held, w.key.g, w.lock) {
+		// Waiting for a lock g holds itself, in a mode that g's own hold
+		// excludes (a read wait on a read hold is DL1002's business).
+		if mode, ok := holdsMode(held, w.key.g, w.lock); ok && (mode == Write || w.mode == Write) {
 			key := fmt.Sprintf("self %d/%d", w.key.g, w.key.seq)
 			if !st.reported[key] {
 				st.reported[key] = true
 				g := snapshot().Stacks[int64(w.key.g)]
-				reportSelf("DL1003", w.key.g, holdIDs(held, w.key.g), w.lock, Read, Write, g.Stack)
+				reportSelf("DL1003", w.key.g, holdIDs(held, w.key.g), w.lock, mode, w.mode, g.Stack)
 			}
 		}
 	}
@@ -223,14 +225,14 @@ func cycleKey(ws []deadlock.Waiter, c []int, stable []sample) string {
 	return fmt.Sprint(keys)
 }
 
-// readHolds reports whether goroutine g holds l in read mode.
-func readHolds(held []heldSample, g uint64, l *Lock) bool {
+// holdsMode returns the mode in which goroutine g holds l, if it does.
+func holdsMode(held []heldSample, g uint64, l *Lock) (Mode, bool) {
 	for _, h := range held {
-		if h.g == g && h.lock == l && h.mode == Read {
-			return true
+		if h.g == g && h.lock == l {
+			return h.mode, true
 		}
 	}
-	return false
+	return 0, false
 }
 
 // holdIDs returns the ids of the locks goroutine g holds.
