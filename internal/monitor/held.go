@@ -25,6 +25,7 @@ func (g *G) BeforeLock(l *Lock, mode Mode, try func() bool) bool {
 const selfTries = 100
 
 func (g *G) checkSelf(l *Lock, mode Mode, try func() bool) bool {
+	l.sited()
 	for i := g.n - 1; i >= 0; i-- {
 		e := &g.held[i]
 		if e.l != l {
@@ -69,6 +70,7 @@ func (g *G) valid(e *entry) bool {
 // Acquired records that g acquired l in mode. A chain of held locks that
 // was not validated before goes to the graph first.
 func (g *G) Acquired(l *Lock, mode Mode, try bool) {
+	l.sited()
 	if mode == Write {
 		l.owner = g.goid
 	}
@@ -167,6 +169,7 @@ func (g *G) prune() {
 // blocking, so that a lock-order cycle is reported even when the
 // acquisition that closes it never completes.
 func (g *G) Wait(l *Lock, mode Mode) {
+	l.sited()
 	if g.n > 0 && g.n < maxHeld && !validated(g.next(l, mode, false)) {
 		g.feed(l, mode)
 	}

@@ -53,15 +53,16 @@ type Lock struct {
 	// rEpoch is bumped when a goroutine releases a read hold that it did
 	// not take itself, which invalidates read entries of other goroutines.
 	rEpoch atomic.Uint32
+	// unsited is set until the first acquisition records its site.
+	unsited atomic.Bool
 	// handedOver is set once a goroutine released a hold it did not
 	// take: the lock is used like a semaphore, and a goroutine asking for
 	// it while holding it may be waiting for another to release it.
 	handedOver atomic.Bool
 
-	site report.Frame // where the instance was first acquired
-
 	// Guarded by slowMu.
-	class    *class
+	site     report.Frame // where the instance was first acquired
+	class    *class       // nil until named or first acquired
 	subclass int
 	name     string
 	inGraph  bool
@@ -84,21 +85,43 @@ var (
 	slowMu  sync.Mutex
 	byPC    = map[uintptr]*class{}
 	byName  = map[string]*class{}
-	unknown = &class{key: "?"}
+	unknown = &class{key: "never acquired"}
 )
 
-// NewLock returns the state of a new lock instance whose first
-// acquisition is being made by the caller's caller chain. Frames of
-// condiag's own packages are skipped to find the user's call site.
+// NewLock returns the state of a new lock instance. Its site (and its
+// class, unless named) is found at its first acquisition.
 func NewLock(kind Kind) *Lock {
+	l := &Lock{id: nextLockID.Add(1), kind: kind}
+	l.unsited.Store(true)
+	return l
+}
+
+// sited makes sure l knows where it was first acquired; the caller is
+// acquiring it (or about to wait for it).
+func (l *Lock) sited() {
+	if l.unsited.Load() {
+		l.fillSite()
+	}
+}
+
+// fillSite records the caller's call site as l's first acquisition, and
+// as its class unless the class was named. Frames of condiag's own
+// packages are skipped to find the user's call site.
+//
+//go:noinline
+func (l *Lock) fillSite() {
+	if !l.unsited.CompareAndSwap(true, false) {
+		return
+	}
 	var pcs [16]uintptr
 	n := runtime.Callers(2, pcs[:])
-	l := &Lock{id: nextLockID.Add(1), kind: kind}
 	slowMu.Lock()
-	l.class = classAt(pcs[:n])
-	l.site = l.class.site
+	c := classAt(pcs[:n])
+	l.site = c.site
+	if l.class == nil {
+		l.class = c
+	}
 	slowMu.Unlock()
-	return l
 }
 
 // classAt returns the class of the first user frame in pcs. slowMu is held.
@@ -171,14 +194,18 @@ func SetName(l *Lock, name string) {
 
 // info describes l for the detectors. slowMu is held.
 func (l *Lock) info() deadlock.LockInfo {
-	key := l.class.key
+	c := l.class
+	if c == nil {
+		c = unknown
+	}
+	key := c.key
 	if l.subclass != 0 {
 		key = fmt.Sprintf("%s/%d", key, l.subclass)
 	}
 	return deadlock.LockInfo{
 		ID: l.id, Kind: l.kind.String(), Class: key, Name: l.name,
 		FirstLocked: l.site,
-		Named:       l.class.named || l.subclass != 0,
+		Named:       c.named || l.subclass != 0,
 	}
 }
 
