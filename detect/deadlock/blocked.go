@@ -46,17 +46,14 @@ func (s Snapshot) holds(g int64, lock uint64) (Mode, bool) {
 func BlockedFinding(ws []Waiter, cycle []int, s Snapshot) report.Finding {
 	f := report.New("DL1002")
 	f.Confidence = report.Observed
-	seen := map[uint64]bool{}
-	names := map[uint64]string{}
-	var steps []string
+	inCycle := map[uint64]LockInfo{}
+	for _, wi := range cycle {
+		inCycle[ws[wi].Lock.ID] = ws[wi].Lock
+	}
 	cols := make([]blockedColumn, len(cycle))
+	var steps []string
 	for i, wi := range cycle {
 		w := &ws[wi]
-		if !seen[w.Lock.ID] {
-			seen[w.Lock.ID] = true
-			names[w.Lock.ID] = letter(len(f.Locks))
-			f.Locks = append(f.Locks, w.Lock.Report())
-		}
 		next := &ws[cycle[(i+1)%len(cycle)]]
 		how := "held by"
 		if _, ok := s.holds(next.Goroutine, w.Lock.ID); !ok {
@@ -66,14 +63,26 @@ func BlockedFinding(ws []Waiter, cycle []int, s Snapshot) report.Finding {
 			w.Goroutine, verb(w.Mode), w.Lock.Report().Label(), how, next.Goroutine))
 		f.Goroutines = append(f.Goroutines, s.goroutine(w.Goroutine, w))
 		cols[i] = blockedColumn{goroutine: w.Goroutine, wait: w.Lock.ID, waitMode: w.Mode}
-	}
-	// The locks of the cycle that each goroutine holds, for the scenario.
-	for i := range cols {
-		for _, h := range s.Holds[cols[i].goroutine] {
-			if seen[h.Lock.ID] {
+		for _, h := range s.Holds[w.Goroutine] {
+			if _, ok := inCycle[h.Lock.ID]; ok {
 				cols[i].holds = append(cols[i].holds, h)
 			}
 		}
+	}
+	// Letters and the lock list follow the scenario: what the first
+	// goroutine holds, what it waits for, and so on.
+	names := map[uint64]string{}
+	add := func(id uint64) {
+		if _, ok := names[id]; !ok {
+			names[id] = letter(len(f.Locks))
+			f.Locks = append(f.Locks, inCycle[id].Report())
+		}
+	}
+	for _, c := range cols {
+		for _, h := range c.holds {
+			add(h.Lock.ID)
+		}
+		add(c.wait)
 	}
 	f.Message = "deadlock: " + strings.Join(steps, "; ")
 	if len(f.Goroutines) > 0 && len(f.Goroutines[0].Stack) > 0 {

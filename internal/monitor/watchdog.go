@@ -1,6 +1,7 @@
 package monitor
 
 import (
+	"cmp"
 	"fmt"
 	"slices"
 	"sync/atomic"
@@ -51,11 +52,14 @@ type heldSample struct {
 // goroutine uses it.
 type watchState struct {
 	since    map[waitKey]time.Time // first tick each wait was seen
-	reported map[string]bool       // cycles and hangs already reported
+	// reported holds the cycles, hangs and self-waits already reported,
+	// with the waits they were made of; an entry goes when one of its
+	// waits ends, since a wait never comes back.
+	reported map[string][]waitKey
 }
 
 func watchdog() {
-	st := &watchState{since: map[waitKey]time.Time{}, reported: map[string]bool{}}
+	st := &watchState{since: map[waitKey]time.Time{}, reported: map[string][]waitKey{}}
 	idle := 0
 	t := time.NewTicker(tick)
 	defer t.Stop()
@@ -125,6 +129,14 @@ func (st *watchState) check(now time.Time) bool {
 			delete(st.since, k)
 		}
 	}
+	for key, ks := range st.reported {
+		for _, k := range ks {
+			if !seen[k] {
+				delete(st.reported, key)
+				break
+			}
+		}
+	}
 	if len(stable) == 0 {
 		return true
 	}
@@ -141,29 +153,29 @@ func (st *watchState) check(now time.Time) bool {
 		// excludes (a read wait on a read hold is DL1002's business).
 		if mode, ok := holdsMode(held, w.key.g, w.lock); ok && (mode == Write || w.mode == Write) {
 			key := fmt.Sprintf("self %d/%d", w.key.g, w.key.seq)
-			if !st.reported[key] {
-				st.reported[key] = true
+			if st.reported[key] == nil {
+				st.reported[key] = []waitKey{w.key}
 				g := snapshot().Stacks[int64(w.key.g)]
 				reportSelf("DL1003", w.key.g, holdIDs(held, w.key.g), w.lock, mode, w.mode, g.Stack)
 			}
 		}
 	}
 	for _, c := range deadlock.WaitCycles(ws) {
-		key := cycleKey(ws, c, stable)
-		if st.reported[key] {
+		key, keys := cycleKey(c, stable)
+		if st.reported[key] != nil {
 			continue
 		}
-		st.reported[key] = true
+		st.reported[key] = keys
 		sink.Report(deadlock.BlockedFinding(ws, c, snapshot()))
 	}
 	if limit := deadlock.HangThreshold(); limit > 0 {
 		for i, w := range stable {
 			waited := now.Sub(st.since[w.key])
 			key := fmt.Sprintf("hang %d/%d", w.key.g, w.key.seq)
-			if waited < limit || st.reported[key] {
+			if waited < limit || st.reported[key] != nil {
 				continue
 			}
-			st.reported[key] = true
+			st.reported[key] = []waitKey{w.key}
 			sink.Report(deadlock.HangFinding(ws[i], waited, snapshot()))
 		}
 	}
@@ -216,13 +228,18 @@ func holdsOf(held []heldSample) map[int64][]deadlock.HeldLock {
 	return out
 }
 
-func cycleKey(ws []deadlock.Waiter, c []int, stable []sample) string {
-	keys := make([]string, len(c))
+func cycleKey(c []int, stable []sample) (string, []waitKey) {
+	keys := make([]waitKey, len(c))
 	for i, j := range c {
-		keys[i] = fmt.Sprintf("%d/%d", stable[j].key.g, stable[j].key.seq)
+		keys[i] = stable[j].key
 	}
-	slices.Sort(keys)
-	return fmt.Sprint(keys)
+	slices.SortFunc(keys, func(a, b waitKey) int {
+		if a.g != b.g {
+			return cmp.Compare(a.g, b.g)
+		}
+		return cmp.Compare(a.seq, b.seq)
+	})
+	return fmt.Sprint(keys), keys
 }
 
 // holdsMode returns the mode in which goroutine g holds l, if it does.
