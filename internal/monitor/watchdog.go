@@ -51,7 +51,7 @@ type heldSample struct {
 // watchState is the watchdog's memory between ticks. Only the watchdog
 // goroutine uses it.
 type watchState struct {
-	since    map[waitKey]time.Time // first tick each wait was seen
+	since map[waitKey]time.Time // first tick each wait was seen
 	// reported holds the cycles, hangs and self-waits already reported,
 	// with the waits they were made of; an entry goes when one of its
 	// waits ends, since a wait never comes back.
