@@ -103,15 +103,11 @@ type blockedColumn struct {
 // blockedScenario draws the goroutines of a DL1002 cycle: first what each
 // holds, then what each waits for.
 func blockedScenario(cols []blockedColumn, names map[uint64]string) string {
-	t := newGrid(len(cols))
+	gs := make([]int64, len(cols))
 	for i, c := range cols {
-		t.cell(i, fmt.Sprintf("goroutine %d", c.goroutine))
+		gs[i] = c.goroutine
 	}
-	t.flush()
-	for i := range cols {
-		t.cell(i, "----")
-	}
-	t.flush()
+	t := newGrid(gs)
 	for i, c := range cols {
 		for _, h := range c.holds {
 			t.cell(i, op(h.Mode, names[h.Lock.ID]))

@@ -152,15 +152,11 @@ func location(cycle []*edge) report.Frame {
 // scenario draws how the cycle deadlocks, one column per edge: each
 // goroutine takes its first lock, then each blocks on its second.
 func scenario(cycle []*edge, names map[uint64]string) string {
-	t := newGrid(len(cycle))
+	gs := make([]int64, len(cycle))
 	for i, e := range cycle {
-		t.cell(i, fmt.Sprintf("goroutine %d", e.goroutine))
+		gs[i] = e.goroutine
 	}
-	t.flush()
-	for i := range cycle {
-		t.cell(i, "----")
-	}
-	t.flush()
+	t := newGrid(gs)
 	for i, e := range cycle {
 		t.cell(i, op(e.fromMode, names[e.from]))
 		t.flush()
@@ -187,12 +183,23 @@ type grid struct {
 	b     strings.Builder
 }
 
-func newGrid(cols int) *grid {
+// newGrid starts a scenario with one column per goroutine, headed by its
+// id.
+func newGrid(goroutines []int64) *grid {
 	w := 18
-	if cols > 5 {
+	if len(goroutines) > 5 {
 		w = 14
 	}
-	return &grid{width: w, cells: make([]string, cols)}
+	t := &grid{width: w, cells: make([]string, len(goroutines))}
+	for i, g := range goroutines {
+		t.cell(i, fmt.Sprintf("goroutine %d", g))
+	}
+	t.flush()
+	for i := range goroutines {
+		t.cell(i, "----")
+	}
+	t.flush()
+	return t
 }
 
 func (t *grid) cell(col int, s string) { t.cells[col] = s }
