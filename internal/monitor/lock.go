@@ -124,31 +124,43 @@ func (l *Lock) fillSite() {
 	slowMu.Unlock()
 }
 
-// classAt returns the class of the first user frame in pcs. slowMu is held.
+// classAt returns the class of the first user frame in pcs. slowMu is
+// held. A pc may stand for several frames when calls were inlined (one of
+// ours into the user's code, say): all of them are looked at.
 func classAt(pcs []uintptr) *class {
 	for _, pc := range pcs {
-		if c, ok := byPC[pc]; ok {
-			if c != nil {
-				return c
-			}
-			continue // a frame of our own
+		c, ok := byPC[pc]
+		if !ok {
+			c = userClass(pc)
+			byPC[pc] = c
 		}
-		f, _ := runtime.CallersFrames([]uintptr{pc}).Next()
-		if isOwnFrame(f.Function) {
-			byPC[pc] = nil
-			continue
+		if c != nil {
+			return c
 		}
-		site := report.Frame{Func: f.Function, File: f.File, Line: f.Line}
-		key := site.String()
-		c := byName[key]
-		if c == nil {
-			c = &class{key: key, site: site}
-			byName[key] = c
-		}
-		byPC[pc] = c
-		return c
 	}
 	return unknown
+}
+
+// userClass returns the class of the innermost user frame at pc, or nil
+// if every frame there is condiag's own. slowMu is held.
+func userClass(pc uintptr) *class {
+	it := runtime.CallersFrames([]uintptr{pc})
+	for {
+		f, more := it.Next()
+		if f.Function != "" && !isOwnFrame(f.Function) {
+			site := report.Frame{Func: f.Function, File: f.File, Line: f.Line}
+			key := site.String()
+			c := byName[key]
+			if c == nil {
+				c = &class{key: key, site: site}
+				byName[key] = c
+			}
+			return c
+		}
+		if !more {
+			return nil
+		}
+	}
 }
 
 const modulePath = "github.com/condiag/condiag/"

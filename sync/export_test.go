@@ -1,0 +1,13 @@
+//go:build !condiagoff
+
+package sync
+
+import "github.com/condiag/condiag/report"
+
+// FirstLocked returns where l, a condiag lock, was first acquired.
+func FirstLocked(l Locker) report.Frame {
+	return l.(instrumented).monitorLock().Info().FirstLocked
+}
+
+// OnceLock returns the Locker inside o.
+func OnceLock(o *Once) Locker { return &o.m }
