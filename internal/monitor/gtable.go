@@ -29,9 +29,9 @@ type G struct {
 	overflow int // acquisitions past maxHeld, not tracked
 	held     [maxHeld]entry
 
-	waitLock *Lock // lock this goroutine is blocked on, or nil
+	waitLock atomic.Pointer[Lock] // lock this goroutine is blocked on, or nil
 	waitMode Mode
-	waitSeq  uint64 // incremented at every wait
+	waitSeq  uint64 // number of the current or last wait, from waitSeqs
 }
 
 // ID returns the goroutine id.
@@ -158,7 +158,7 @@ func currentSlow(id uint64) *G {
 // settle forgets the state of an idle goroutine in the slow mode, where
 // states are keyed by ids that are never reused.
 func (g *G) settle() {
-	if g.gp == 0 && g.n == 0 && g.overflow == 0 && g.waitLock == nil {
+	if g.gp == 0 && g.n == 0 && g.overflow == 0 && g.waitLock.Load() == nil {
 		slowG.Delete(g.goid)
 	}
 }

@@ -2,6 +2,7 @@ package monitor
 
 import (
 	"runtime"
+	"sync/atomic"
 )
 
 // BeforeLock checks a blocking acquisition of l in mode against the locks
@@ -173,17 +174,19 @@ func (g *G) Wait(l *Lock, mode Mode) {
 	if g.n > 0 && g.n < maxHeld && !validated(g.next(l, mode, false)) {
 		g.feed(l, mode)
 	}
-	g.waitSeq++
+	g.waitSeq = waitSeqs.Add(1)
 	g.waitMode = mode
-	g.waitLock = l
-	if !watching.Load() {
-		startWatchdog()
-	}
+	g.waitLock.Store(l)
+	wakeWatchdog()
 }
+
+// waitSeqs numbers waits across the process, so that a wait is never
+// mistaken for an earlier one, even by a goroutine state created anew.
+var waitSeqs atomic.Uint64
 
 // Waited records that g stopped waiting.
 func (g *G) Waited() {
-	g.waitLock = nil
+	g.waitLock.Store(nil)
 }
 
 // callers captures the stack of the calling goroutine, skipping skip

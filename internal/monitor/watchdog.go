@@ -15,16 +15,30 @@ import (
 // goroutines were seen blocked, unchanged, on two consecutive ticks.
 const tick = 100 * time.Millisecond
 
-// idleTicks is how many ticks without a waiter the watchdog waits before
-// it exits; the next wait starts it again.
+// idleTicks is how many ticks without a waiter the watchdog keeps ticking
+// before it parks until the next wait.
 const idleTicks = 50
 
-// watching is set while the watchdog goroutine runs.
-var watching atomic.Bool
+// The watchdog goroutine is started by init, outside any synctest bubble,
+// and parks on wake while no goroutine waits on a lock. watching is set
+// while it ticks. A goroutine that starts to wait publishes its wait
+// (G.waitLock, atomic) and then, if watching is clear, wakes it; the
+// watchdog clears watching and then scans before it parks. Both sides use
+// sequentially consistent atomics, so one of them sees the other.
+var (
+	watching atomic.Bool
+	wake     = make(chan struct{}, 1)
+)
 
-func startWatchdog() {
-	if watching.CompareAndSwap(false, true) {
-		go watchdog()
+func init() { go watchdog() }
+
+// wakeWatchdog makes sure the watchdog ticks.
+func wakeWatchdog() {
+	if !watching.Load() {
+		select {
+		case wake <- struct{}{}:
+		default:
+		}
 	}
 }
 
@@ -60,22 +74,27 @@ type watchState struct {
 
 func watchdog() {
 	st := &watchState{since: map[waitKey]time.Time{}, reported: map[string][]waitKey{}}
-	idle := 0
+	for {
+		watching.Store(true)
+		st.run()
+		watching.Store(false)
+		if ws, _ := scan(); len(ws) == 0 {
+			<-wake
+		}
+	}
+}
+
+// run ticks until no goroutine has waited for idleTicks ticks.
+func (st *watchState) run() {
 	t := time.NewTicker(tick)
 	defer t.Stop()
-	for now := range t.C {
+	for idle := 0; idle < idleTicks; {
+		now := <-t.C
 		if st.check(now) {
 			idle = 0
-			continue
+		} else {
+			idle++
 		}
-		if idle++; idle < idleTicks {
-			continue
-		}
-		watching.Store(false)
-		if ws, _ := scan(); len(ws) == 0 || !watching.CompareAndSwap(false, true) {
-			return
-		}
-		idle = 0
 	}
 }
 
@@ -85,7 +104,7 @@ func watchdog() {
 //go:norace
 func scan() (waits []sample, held []heldSample) {
 	for _, g := range states() {
-		if l := g.waitLock; l != nil {
+		if l := g.waitLock.Load(); l != nil {
 			waits = append(waits, sample{key: waitKey{g.goid, g.waitSeq}, lock: l, mode: g.waitMode})
 		}
 		n := min(g.n, maxHeld)
