@@ -123,11 +123,17 @@ func (o options) filter(fs []report.Finding) []report.Finding {
 // report.
 type FindingsError struct {
 	Findings []report.Finding
+	// Dropped is how many more findings were reported than the process
+	// keeps (10,000); they went to the handler only.
+	Dropped int
 }
 
 func (e *FindingsError) Error() string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "condiag: %d finding(s):\n", len(e.Findings))
+	if e.Dropped > 0 {
+		fmt.Fprintf(&b, "(and %d more that were not kept)\n", e.Dropped)
+	}
 	report.WriteText(&b, e.Findings)
 	return strings.TrimRight(b.String(), "\n")
 }
@@ -139,8 +145,9 @@ func Check(opts ...Option) error {
 	if err != nil {
 		return err
 	}
-	if fs := o.filter(sink.Findings()); len(fs) > 0 {
-		return &FindingsError{Findings: fs}
+	fs := o.filter(sink.Findings())
+	if n := sink.Dropped(); len(fs) > 0 || n > 0 {
+		return &FindingsError{Findings: fs, Dropped: n}
 	}
 	return nil
 }

@@ -138,9 +138,10 @@ func (f *Finding) Lock(id uint64) (Lock, bool) {
 
 // Key identifies a finding for de-duplication: two findings with the same
 // key report the same problem. It is made of the ID and, in order, the
-// edges (a cycle is reported rotated to a canonical start by its
-// detector), or else the locks and the location; locks by class, and by
-// instance unless the finding is predicted.
+// edges of a cycle (rotated to a canonical start by its detector; locks
+// by class, and by instance unless predicted), or else the locks' classes
+// and the location: the same misuse on another instance at the same
+// place is the same problem.
 func (f *Finding) Key() string {
 	var b strings.Builder
 	b.WriteString(f.ID)
@@ -158,7 +159,7 @@ func (f *Finding) Key() string {
 		}
 	case len(f.Locks) > 0:
 		for _, l := range f.Locks {
-			lock(l.ID)
+			fmt.Fprintf(&b, "|%s", l.Class)
 		}
 		fmt.Fprintf(&b, "|%s", f.Location)
 	default:

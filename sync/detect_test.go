@@ -14,7 +14,7 @@ import (
 
 func TestMain(m *testing.M) {
 	condiag.VerifyTestMain(m,
-		condiag.IgnoreID("DL1001", "triggered on purpose by TestSubclass and TestClassName"),
+		condiag.IgnoreID("DL1001", "triggered on purpose by TestSubclass, TestClassName and TestPanickingHandlerOnNewEdge"),
 		condiag.IgnoreID("DL1003", "triggered on purpose by TestPanickingHandler"),
 	)
 }
@@ -211,5 +211,35 @@ func TestCondWithRLocker(t *testing.T) {
 			return
 		default:
 		}
+	}
+}
+
+// TestPanickingHandlerOnNewEdge: the lock-order check runs before the
+// lock is taken, so a handler that panics on DL1001 leaves the lock free
+// (a caller's deferred Unlock was never registered).
+func TestPanickingHandlerOnNewEdge(t *testing.T) {
+	old := condiag.SetHandler(func(f report.Finding) { panic(f.ID) })
+	defer condiag.SetHandler(old)
+	var a, b sync.Mutex
+	pair := func(first, second *sync.Mutex) {
+		first.Lock()
+		defer first.Unlock()
+		second.Lock()
+		defer second.Unlock()
+	}
+	pair(&a, &b)
+	got := func() (p any) {
+		defer func() { p = recover() }()
+		pair(&b, &a)
+		return nil
+	}()
+	if got != "DL1001" {
+		t.Fatalf("recovered %v, want the DL1001 panic", got)
+	}
+	for _, m := range []*sync.Mutex{&a, &b} {
+		if !m.TryLock() {
+			t.Fatal("a lock stayed locked after the handler panicked")
+		}
+		m.Unlock()
 	}
 }

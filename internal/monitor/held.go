@@ -7,7 +7,10 @@ import (
 
 // BeforeLock checks a blocking acquisition of l in mode against the locks
 // g already holds: DL1003 when it can never be granted, DL1004 for a
-// second read lock. It reports before the caller blocks.
+// second read lock. A chain of held locks that was not validated before
+// goes to the lock-order graph. All of it happens before the caller
+// acquires or blocks, so a finding handler that panics leaves l as it
+// was.
 //
 // try attempts the acquisition without blocking. When g holds l itself,
 // another goroutine might still release it (a lock used as a semaphore),
@@ -18,7 +21,13 @@ func (g *G) BeforeLock(l *Lock, mode Mode, try func() bool) bool {
 	if g.n == 0 {
 		return false
 	}
-	return g.checkSelf(l, mode, try)
+	if g.checkSelf(l, mode, try) {
+		return true
+	}
+	if g.n > 0 && g.n < maxHeld && !validated(g.next(l, mode, false)) {
+		g.feed(l, mode)
+	}
+	return false
 }
 
 // selfTries is how many times BeforeLock yields and tries a lock that
@@ -68,8 +77,8 @@ func (g *G) valid(e *entry) bool {
 	return e.l.rEpoch.Load() == e.epoch
 }
 
-// Acquired records that g acquired l in mode. A chain of held locks that
-// was not validated before goes to the graph first.
+// Acquired records that g acquired l in mode. A blocking acquisition was
+// checked by [G.BeforeLock] first; one by TryLock adds no edge.
 func (g *G) Acquired(l *Lock, mode Mode, try bool) {
 	l.sited()
 	if mode == Write {
@@ -80,10 +89,6 @@ func (g *G) Acquired(l *Lock, mode Mode, try bool) {
 		return
 	}
 	h := g.next(l, mode, try)
-	if g.n > 0 && !try && !validated(h) {
-		g.feed(l, mode)
-		h = g.next(l, mode, try)
-	}
 	e := &g.held[g.n]
 	e.l, e.mode, e.try, e.chain = l, mode, try, h
 	if mode == Read {
@@ -165,15 +170,8 @@ func (g *G) prune() {
 
 // Wait records that g is about to block on l, and makes sure the watchdog
 // runs. The caller blocks next, then calls [G.Waited].
-//
-// A chain that was not validated before is fed to the graph now, before
-// blocking, so that a lock-order cycle is reported even when the
-// acquisition that closes it never completes.
 func (g *G) Wait(l *Lock, mode Mode) {
 	l.sited()
-	if g.n > 0 && g.n < maxHeld && !validated(g.next(l, mode, false)) {
-		g.feed(l, mode)
-	}
 	g.waitSeq = waitSeqs.Add(1)
 	g.waitMode = mode
 	g.waitLock.Store(l)

@@ -55,6 +55,10 @@ type Lock struct {
 	rEpoch atomic.Uint32
 	// unsited is set until the first acquisition records its site.
 	unsited atomic.Bool
+	// selfReported has a bit per finding ID already reported for this
+	// instance by the checks before acquisition, which then skip the
+	// stack capture: bit 0 DL1003, bit 1 DL1004.
+	selfReported atomic.Uint32
 	// handedOver is set once a goroutine released a hold it did not
 	// take: the lock is used like a semaphore, and a goroutine asking for
 	// it while holding it may be waiting for another to release it.

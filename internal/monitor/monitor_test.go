@@ -100,6 +100,7 @@ func TestHandoffInvalidatesEntry(t *testing.T) {
 	// Taking another lock on top of the stale entry prunes it: no edge
 	// from l.
 	r := NewLock(KindRWMutex)
+	g.BeforeLock(r, Read, func() bool { return false })
 	g.Acquired(r, Read, false)
 	if g.n != 1 || g.held[0].l != r {
 		t.Fatalf("after acquiring r: n=%d, held[0]=%p; want only r", g.n, g.held[0].l)

@@ -11,6 +11,13 @@ import (
 // can never be granted) or DL1004 (a second read lock). stack is g's
 // stack, or nil when g is the calling goroutine.
 func reportSelf(id string, goid uint64, holds []uint64, l *Lock, heldMode, mode Mode, stack []report.Frame) {
+	bit := uint32(1)
+	if id == "DL1004" {
+		bit = 2
+	}
+	if l.selfReported.Or(bit)&bit != 0 {
+		return // this instance was reported already
+	}
 	f := report.New(id)
 	f.Confidence = report.Observed
 	info := l.Info()

@@ -43,9 +43,7 @@ func (g *G) feed(l *Lock, mode Mode) {
 	}
 	markValidated(h)
 	slowMu.Unlock()
-	for _, f := range found {
-		sink.Report(f)
-	}
+	sink.ReportAll(found)
 }
 
 // forget removes a dead lock instance from the graph.

@@ -21,36 +21,54 @@ var (
 	handler  Handler = Print
 )
 
-// maxFindings bounds the memory the sink keeps in a long-running program;
-// findings past it are still passed to the handler, and counted.
-const maxFindings = 10000
+// maxFindings bounds the findings the sink keeps in a long-running
+// program; findings past it are still passed to the handler, once, and
+// counted. maxKeys bounds the keys kept to recognize duplicates.
+const (
+	maxFindings = 10000
+	maxKeys     = 100000
+)
 
 var dropped int
 
 // Report records f and passes it to the handler unless an identical
 // finding was reported before. It reports whether f was new.
 func Report(f report.Finding) bool {
-	if f.Process == 0 {
-		f.Process = os.Getpid()
-	}
-	key := f.Key()
+	return ReportAll([]report.Finding{f}) == 1
+}
+
+// ReportAll records every finding of fs that is new, then passes the new
+// ones to the handler, so that a handler that panics on the first still
+// leaves the others recorded. It returns how many were new.
+func ReportAll(fs []report.Finding) int {
+	var fresh []report.Finding
 	mu.Lock()
-	if seen[key] {
-		mu.Unlock()
-		return false
-	}
-	if len(findings) < maxFindings {
-		seen[key] = true
-		findings = append(findings, f)
-	} else {
-		dropped++
+	for _, f := range fs {
+		if f.Process == 0 {
+			f.Process = os.Getpid()
+		}
+		key := f.Key()
+		if seen[key] {
+			continue
+		}
+		if len(seen) < maxKeys {
+			seen[key] = true
+		}
+		if len(findings) < maxFindings {
+			findings = append(findings, f)
+		} else {
+			dropped++
+		}
+		fresh = append(fresh, f)
 	}
 	h := handler
 	mu.Unlock()
 	if h != nil {
-		h(f)
+		for _, f := range fresh {
+			h(f)
+		}
 	}
-	return true
+	return len(fresh)
 }
 
 // Findings returns a copy of every finding recorded so far.
