@@ -10,6 +10,10 @@ type Waiter struct {
 	Lock      LockInfo
 	Mode      Mode
 	WaitsFor  []int64
+	// Uncertain says that another goroutine than those in WaitsFor may
+	// release the lock (it was handed over between goroutines before):
+	// the wait takes part in no cycle.
+	Uncertain bool
 }
 
 // WaitCycles returns the cycles of the wait-for graph: sets of goroutines
@@ -35,7 +39,11 @@ func WaitCycles(ws []Waiter) [][]int {
 	visit = func(i int) {
 		color[i] = grey
 		stack = append(stack, i)
-		for _, g := range ws[i].WaitsFor {
+		var on []int64
+		if !ws[i].Uncertain {
+			on = ws[i].WaitsFor
+		}
+		for _, g := range on {
 			j, ok := index[g]
 			if !ok {
 				continue // a running holder: no cycle through it now

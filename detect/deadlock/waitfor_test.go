@@ -41,6 +41,14 @@ func TestWaitCycles(t *testing.T) {
 			want: "[[2 3]]",
 		},
 		{
+			name: "uncertain wait closes no cycle",
+			give: []Waiter{
+				{Goroutine: 9, Lock: a1, WaitsFor: []int64{7}, Uncertain: true},
+				{Goroutine: 7, Lock: b1, WaitsFor: []int64{9}},
+			},
+			want: "[]",
+		},
+		{
 			name: "two separate cycles",
 			give: []Waiter{
 				{Goroutine: 1, Lock: a1, WaitsFor: []int64{2}},

@@ -170,7 +170,8 @@ func (st *watchState) check(now time.Time) bool {
 	for _, w := range stable {
 		// Waiting for a lock g holds itself, in a mode that g's own hold
 		// excludes (a read wait on a read hold is DL1002's business).
-		if mode, ok := holdsMode(held, w.key.g, w.lock); ok && (mode == Write || w.mode == Write) {
+		mode, ok := holdsMode(held, w.key.g, w.lock)
+		if ok && (mode == Write || w.mode == Write) && !w.lock.handedOver.Load() {
 			key := fmt.Sprintf("self %d/%d", w.key.g, w.key.seq)
 			if st.reported[key] == nil {
 				st.reported[key] = []waitKey{w.key}
@@ -220,6 +221,13 @@ func waiters(stable []sample, held []heldSample) []deadlock.Waiter {
 	}
 	ws := make([]deadlock.Waiter, len(stable))
 	for i, w := range stable {
+		// The holds of a lock handed over between goroutines are
+		// released by others than their holders: a wait on it proves no
+		// cycle (DL1005 still reports a long one, with the holders).
+		ws[i] = deadlock.Waiter{
+			Goroutine: int64(w.key.g), Lock: w.lock.Info(), Mode: w.mode,
+			Uncertain: w.lock.handedOver.Load(),
+		}
 		var on []uint64
 		if o := loadOwner(w.lock); o != 0 {
 			on = append(on, o)
@@ -229,7 +237,6 @@ func waiters(stable []sample, held []heldSample) []deadlock.Waiter {
 		} else {
 			on = append(on, queued[w.lock]...)
 		}
-		ws[i] = deadlock.Waiter{Goroutine: int64(w.key.g), Lock: w.lock.Info(), Mode: w.mode}
 		for _, g := range on {
 			if g != w.key.g && !slices.Contains(ws[i].WaitsFor, int64(g)) {
 				ws[i].WaitsFor = append(ws[i].WaitsFor, int64(g))
