@@ -11,26 +11,36 @@ import (
 const maxGates = 8
 
 // searchState is a node of the path search: a graph node plus, for each
-// gate of the closing edge, whether some edge on the path so far was taken
-// without that gate.
+// gate of the closing edge, two bits: some edge of the path so far was
+// taken without the gate; some was taken with it in write mode.
 type searchState[K comparable] struct {
 	at   K
-	mask uint8
+	mask uint16
 }
 
-// findPath finds a path start -> ... -> target such that for every gate
-// in gates (of the closing edge target -> start) at least one edge of the
-// path was taken without it: a cycle that no common gate lock serializes.
-// next lists the out-edges of a node with the gates of each. It returns
-// the path's edges in order, or nil.
-func findPath[K comparable, E any](start, target K, gates []K, next func(K) []E, ends func(E) (to K, gates []K)) []E {
+// findPath finds a path start -> ... -> target that, with the closing
+// edge target -> start (whose gates and write-mode gates are given),
+// makes a cycle no gate serializes: for every gate, some edge of the
+// path lacks it, or no edge of the cycle holds it in write mode. next
+// lists the out-edges of a node in a fixed order; ends gives an edge's
+// head and gates. It returns the path's edges in order, or nil.
+func findPath[K comparable, E any](start, target K, gates, writeGates []K, next func(K) []E, ends func(E) (to K, gates, writeGates []K)) []E {
 	if len(gates) > maxGates {
 		gates = gates[:maxGates]
 	}
-	full := uint8(1<<len(gates) - 1)
 	type step struct {
 		prev searchState[K]
 		via  E
+	}
+	reportable := func(mask uint16) bool {
+		for i, gate := range gates {
+			lacks := mask&(1<<(2*i)) != 0
+			write := mask&(1<<(2*i+1)) != 0 || slices.Contains(writeGates, gate)
+			if !lacks && write {
+				return false
+			}
+		}
+		return true
 	}
 	first := searchState[K]{at: start}
 	seen := map[searchState[K]]step{first: {}}
@@ -39,11 +49,14 @@ func findPath[K comparable, E any](start, target K, gates []K, next func(K) []E,
 		s := queue[0]
 		queue = queue[1:]
 		for _, e := range next(s.at) {
-			to, eg := ends(e)
+			to, eg, ew := ends(e)
 			mask := s.mask
 			for i, gate := range gates {
 				if !slices.Contains(eg, gate) {
-					mask |= 1 << i
+					mask |= 1 << (2 * i)
+				}
+				if slices.Contains(ew, gate) {
+					mask |= 1 << (2*i + 1)
 				}
 			}
 			ns := searchState[K]{at: to, mask: mask}
@@ -51,7 +64,7 @@ func findPath[K comparable, E any](start, target K, gates []K, next func(K) []E,
 				continue
 			}
 			seen[ns] = step{prev: s, via: e}
-			if to == target && mask == full {
+			if to == target && reportable(mask) {
 				var path []E
 				for cur := ns; cur != first; cur = seen[cur].prev {
 					path = append(path, seen[cur].via)
@@ -70,19 +83,13 @@ func findPath[K comparable, E any](start, target K, gates []K, next func(K) []E,
 // instanceCycle looks for a cycle through the new or changed edge e.
 func (g *Graph) instanceCycle(e *edge) (report.Finding, bool) {
 	next := func(id uint64) []*edge {
-		n := g.nodes[id]
-		if n == nil {
-			return nil
+		if n := g.nodes[id]; n != nil {
+			return n.outs
 		}
-		out := make([]*edge, 0, len(n.out))
-		for _, x := range n.out {
-			out = append(out, x)
-		}
-		slices.SortFunc(out, func(a, b *edge) int { return cmpU64(a.to, b.to) })
-		return out
+		return nil
 	}
-	ends := func(x *edge) (uint64, []uint64) { return x.to, x.gates }
-	path := findPath(e.to, e.from, e.gates, next, ends)
+	ends := func(x *edge) (uint64, []uint64, []uint64) { return x.to, x.gates, x.writeGates }
+	path := findPath(e.to, e.from, e.gates, e.writeGates, next, ends)
 	if path == nil {
 		return report.Finding{}, false
 	}
@@ -104,19 +111,13 @@ func cmpU64(a, b uint64) int {
 // classEdge records the class edge for h -> a.Lock and looks for a class
 // cycle through it with at least two distinct classes. Only named classes
 // take part: see "Lock classes" in the package documentation.
-func (g *Graph) classEdge(h HeldLock, a Acquisition, e *edge, gates []uint64, search bool) (report.Finding, bool) {
+func (g *Graph) classEdge(h HeldLock, a Acquisition, e *edge, gates, writeGates []uint64, search bool) (report.Finding, bool) {
 	from, to := h.Lock.Class, a.Lock.Class
 	if from == to || !h.Lock.Named || !a.Lock.Named {
 		return report.Finding{}, false
 	}
-	var gateClasses []string
-	for _, id := range gates {
-		if n := g.nodes[id]; n != nil && n.info.Class != from && n.info.Class != to {
-			gateClasses = append(gateClasses, n.info.Class)
-		}
-	}
-	slices.Sort(gateClasses)
-	gateClasses = slices.Compact(gateClasses)
+	gateClasses := g.classesOf(gates, from, to)
+	writeClasses := g.classesOf(writeGates, from, to)
 
 	cn := g.classes[from]
 	if cn == nil {
@@ -129,14 +130,14 @@ func (g *Graph) classEdge(h HeldLock, a Acquisition, e *edge, gates []uint64, se
 	ce := cn.out[to]
 	switch {
 	case ce == nil:
-		ce = &cedge{from: from, to: to, example: *e, fromLock: h.Lock, toLock: a.Lock, gates: gateClasses}
+		ce = &cedge{from: from, to: to, example: *e, fromLock: h.Lock, toLock: a.Lock, gates: gateClasses, writeGates: writeClasses}
 		cn.out[to] = ce
 	default:
-		shrunk := intersect(ce.gates, gateClasses)
-		if len(shrunk) == len(ce.gates) {
+		g1, w1 := intersect(ce.gates, gateClasses), intersect(ce.writeGates, writeClasses)
+		if len(g1) == len(ce.gates) && len(w1) == len(ce.writeGates) {
 			return report.Finding{}, false
 		}
-		ce.gates = shrunk
+		ce.gates, ce.writeGates = g1, w1
 	}
 	if !search {
 		return report.Finding{}, false
@@ -161,8 +162,8 @@ func (g *Graph) classEdge(h HeldLock, a Acquisition, e *edge, gates []uint64, se
 		})
 		return out
 	}
-	ends := func(x *cedge) (string, []string) { return x.to, x.gates }
-	path := findPath(to, from, ce.gates, next, ends)
+	ends := func(x *cedge) (string, []string, []string) { return x.to, x.gates, x.writeGates }
+	path := findPath(to, from, ce.gates, ce.writeGates, next, ends)
 	if path == nil {
 		return report.Finding{}, false
 	}
@@ -176,4 +177,17 @@ func (g *Graph) classEdge(h HeldLock, a Acquisition, e *edge, gates []uint64, se
 		infos[x.toLock.ID] = x.toLock
 	}
 	return cycleFinding(cycle, func(id uint64) LockInfo { return infos[id] }, report.Predicted), true
+}
+
+// classesOf returns the classes of the locks ids, other than a and b,
+// sorted.
+func (g *Graph) classesOf(ids []uint64, a, b string) []string {
+	var cs []string
+	for _, id := range ids {
+		if n := g.nodes[id]; n != nil && n.info.Class != a && n.info.Class != b {
+			cs = append(cs, n.info.Class)
+		}
+	}
+	slices.Sort(cs)
+	return slices.Compact(cs)
 }

@@ -67,16 +67,23 @@ type edge struct {
 	fromMode, toMode Mode
 	goroutine        int64
 	stack            []report.Frame
-	// gates holds the locks held in write mode during every observation
-	// of this edge, other than its ends: the intersection over
-	// observations, sorted.
-	gates []uint64
+	// gates holds the other locks held during every observation of this
+	// edge (the intersection over observations, sorted), and writeGates
+	// those of them held in write mode every time. A lock held by every
+	// edge of a cycle, in write mode by at least one, keeps the edges'
+	// code paths from running together: the cycle cannot deadlock.
+	gates, writeGates []uint64
+	// back is set when the edge closed a cycle (reported or gated) when
+	// it was added: it is left out of the topological order.
+	back bool
 }
 
 type node struct {
 	info LockInfo
-	out  map[uint64]*edge
-	in   map[uint64]struct{}
+	ord  int              // position in the topological order of forward edges
+	out  map[uint64]*edge // by the id of the lock acquired after this one
+	outs []*edge          // the same edges, sorted by that id
+	in   map[uint64]*edge // by the id of the lock held before this one
 }
 
 // cedge is an edge between two lock classes, with the instance edge
@@ -86,7 +93,9 @@ type cedge struct {
 	example  edge
 	fromLock LockInfo
 	toLock   LockInfo
-	gates    []string // classes held in write mode during every observation
+	// gates and writeGates are the classes held, and held in write
+	// mode, during every observation.
+	gates, writeGates []string
 }
 
 type cnode struct {
@@ -102,6 +111,8 @@ type cnode struct {
 // distinct ordered pair of such instances, a node per class.
 type Graph struct {
 	nodes   map[uint64]*node
+	nextOrd int
+	back    map[*edge]bool // edges that closed a cycle; see order.go
 	classes map[string]*cnode
 	// classCycles holds the class sequences of the cycles reported so
 	// far, so that a cycle over classes already reported over instances
@@ -111,7 +122,10 @@ type Graph struct {
 
 // NewGraph returns an empty graph.
 func NewGraph() *Graph {
-	return &Graph{nodes: map[uint64]*node{}, classes: map[string]*cnode{}, classCycles: map[string]bool{}}
+	return &Graph{
+		nodes: map[uint64]*node{}, back: map[*edge]bool{},
+		classes: map[string]*cnode{}, classCycles: map[string]bool{},
+	}
 }
 
 // Len returns the number of lock instances in the graph.
@@ -127,15 +141,17 @@ func (g *Graph) Forget(id uint64) {
 	if n == nil {
 		return
 	}
-	for to := range n.out {
+	for to, e := range n.out {
 		if m := g.nodes[to]; m != nil {
 			delete(m.in, id)
 		}
+		delete(g.back, e)
 	}
-	for from := range n.in {
+	for from, e := range n.in {
 		if m := g.nodes[from]; m != nil {
-			delete(m.out, id)
+			m.removeOut(id)
 		}
+		delete(g.back, e)
 	}
 	delete(g.nodes, id)
 }
@@ -144,9 +160,24 @@ func (g *Graph) node(info LockInfo) (n *node, isNew bool) {
 	if n = g.nodes[info.ID]; n != nil {
 		return n, false
 	}
-	n = &node{info: info, out: map[uint64]*edge{}, in: map[uint64]struct{}{}}
+	n = &node{info: info, ord: g.nextOrd, out: map[uint64]*edge{}, in: map[uint64]*edge{}}
+	g.nextOrd++
 	g.nodes[info.ID] = n
 	return n, true
+}
+
+// addOut adds e to n's out-edges, keeping outs sorted.
+func (n *node) addOut(e *edge) {
+	n.out[e.to] = e
+	i, _ := slices.BinarySearchFunc(n.outs, e.to, func(x *edge, to uint64) int { return cmpU64(x.to, to) })
+	n.outs = slices.Insert(n.outs, i, e)
+}
+
+func (n *node) removeOut(to uint64) {
+	delete(n.out, to)
+	if i, ok := slices.BinarySearchFunc(n.outs, to, func(x *edge, to uint64) int { return cmpU64(x.to, to) }); ok {
+		n.outs = slices.Delete(n.outs, i, i+1)
+	}
 }
 
 // Acquire records a and returns the DL1001 findings it reveals, and the
@@ -154,9 +185,10 @@ func (g *Graph) node(info LockInfo) (n *node, isNew bool) {
 // (the caller arranges for [Graph.Forget] to be called when they die).
 //
 // For each held lock it adds the edge held -> acquired (none for a
-// TryLock). A new edge, or an edge whose gate set shrank, is checked for
-// a cycle through it; if none is found over instances, the class edge is
-// checked over classes.
+// TryLock). A new edge, or an edge whose gates shrank, is checked for a
+// cycle through it; an edge that agrees with the topological order kept
+// in order.go cannot close one and costs no search. If no cycle is found
+// over instances, the class edge is checked over named classes.
 func (g *Graph) Acquire(a Acquisition) (found []report.Finding, added []uint64) {
 	if a.Try || len(a.Held) == 0 {
 		return nil, nil
@@ -172,19 +204,30 @@ func (g *Graph) Acquire(a Acquisition) (found []report.Finding, added []uint64) 
 		if h.Lock.ID == a.Lock.ID {
 			continue
 		}
-		gates := writeGates(a.Held, h.Lock.ID, a.Lock.ID)
-		e, changed := g.addEdge(h, a, gates, stackOnce, &added)
+		gates, writeGates := heldGates(a.Held, h.Lock.ID, a.Lock.ID)
+		e, isNew, changed := g.addEdge(h, a, gates, writeGates, stackOnce, &added)
 		if !changed {
 			continue
 		}
-		f, cyclic := g.instanceCycle(e)
+		var f report.Finding
+		cyclic := false
+		search := g.mayCloseCycle(e)
+		if isNew {
+			search = g.orderNew(e)
+		}
+		if search {
+			f, cyclic = g.instanceCycle(e)
+			if isNew {
+				g.place(e, cyclic)
+			}
+		}
 		if cyclic {
 			found = append(found, f)
 			g.classCycles[classSeq(f)] = true
 		}
 		// The class edge is recorded in any case; it is searched for a
 		// class cycle only when no instance cycle was found.
-		if f, ok := g.classEdge(h, a, e, gates, !cyclic); ok && !g.classCycles[classSeq(f)] {
+		if f, ok := g.classEdge(h, a, e, gates, writeGates, !cyclic); ok && !g.classCycles[classSeq(f)] {
 			g.classCycles[classSeq(f)] = true
 			found = append(found, f)
 		}
@@ -192,48 +235,52 @@ func (g *Graph) Acquire(a Acquisition) (found []report.Finding, added []uint64) 
 	return found, added
 }
 
-// writeGates returns the ids of locks in held taken in write mode, other
-// than a and b, sorted.
-func writeGates(held []HeldLock, a, b uint64) []uint64 {
-	var gates []uint64
+// heldGates returns the ids of the locks in held other than a and b, and
+// of those held in write mode, sorted.
+func heldGates(held []HeldLock, a, b uint64) (gates, writeGates []uint64) {
 	for _, h := range held {
-		if h.Mode == ModeWrite && h.Lock.ID != a && h.Lock.ID != b {
-			gates = append(gates, h.Lock.ID)
+		if h.Lock.ID == a || h.Lock.ID == b {
+			continue
+		}
+		gates = append(gates, h.Lock.ID)
+		if h.Mode == ModeWrite {
+			writeGates = append(writeGates, h.Lock.ID)
 		}
 	}
 	slices.Sort(gates)
-	return slices.Compact(gates)
+	slices.Sort(writeGates)
+	return slices.Compact(gates), slices.Compact(writeGates)
 }
 
 // addEdge adds or refreshes the edge h -> a.Lock and reports whether it
-// is new or its gate set shrank.
-func (g *Graph) addEdge(h HeldLock, a Acquisition, gates []uint64, stack func() []report.Frame, added *[]uint64) (*edge, bool) {
-	from, isNew := g.node(h.Lock)
-	if isNew {
+// is new, and whether it is new or its gates shrank.
+func (g *Graph) addEdge(h HeldLock, a Acquisition, gates, writeGates []uint64, stack func() []report.Frame, added *[]uint64) (e *edge, isNew, changed bool) {
+	from, fresh := g.node(h.Lock)
+	if fresh {
 		*added = append(*added, h.Lock.ID)
 	}
-	to, isNew := g.node(a.Lock)
-	if isNew {
+	to, fresh := g.node(a.Lock)
+	if fresh {
 		*added = append(*added, a.Lock.ID)
 	}
 	if e := from.out[a.Lock.ID]; e != nil {
-		shrunk := intersect(e.gates, gates)
-		if len(shrunk) == len(e.gates) {
-			return e, false
+		g1, w1 := intersect(e.gates, gates), intersect(e.writeGates, writeGates)
+		if len(g1) == len(e.gates) && len(w1) == len(e.writeGates) {
+			return e, false, false
 		}
-		e.gates = shrunk
-		return e, true
+		e.gates, e.writeGates = g1, w1
+		return e, false, true
 	}
-	e := &edge{
+	e = &edge{
 		from: h.Lock.ID, to: a.Lock.ID,
 		fromMode: h.Mode, toMode: a.Mode,
 		goroutine: a.Goroutine,
 		stack:     stack(),
-		gates:     gates,
+		gates:     gates, writeGates: writeGates,
 	}
-	from.out[e.to] = e
-	to.in[e.from] = struct{}{}
-	return e, true
+	from.addOut(e)
+	to.in[e.from] = e
+	return e, true, true
 }
 
 // intersect returns the elements of sorted a that are in sorted b.

@@ -100,6 +100,10 @@ func TestGraphAcquire(t *testing.T) {
 			want: []string{"DL1001/observed:1,2"},
 		},
 		{
+			name: "gate held in write mode by one path, read mode by the other",
+			give: []Acquisition{acq(1, w(b1), r(gate), w(a1)), acq(2, w(a1), w(gate), w(b1))},
+		},
+		{
 			name: "read acquisitions count",
 			give: []Acquisition{acq(1, r(b1), r(a1)), acq(2, r(a1), r(b1))},
 			want: []string{"DL1001/observed:1,2"},
