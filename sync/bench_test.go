@@ -129,3 +129,52 @@ func BenchmarkOnce(b *testing.B) {
 		}
 	})
 }
+
+// BenchmarkMutexFirstLock locks a new mutex each time, as code that
+// creates an object with its own lock per request does: condiag's first
+// acquisition of an instance allocates its state and records its stack.
+func BenchmarkMutexFirstLock(b *testing.B) {
+	b.Run("impl=std", func(b *testing.B) {
+		for b.Loop() {
+			mu := new(stdsync.Mutex)
+			mu.Lock()
+			mu.Unlock()
+		}
+	})
+	b.Run("impl=condiag", func(b *testing.B) {
+		for b.Loop() {
+			mu := new(sync.Mutex)
+			mu.Lock()
+			mu.Unlock()
+		}
+	})
+}
+
+// BenchmarkGoroutineLock starts a goroutine that locks once, as a server
+// does per request: condiag keeps state per goroutine structure.
+func BenchmarkGoroutineLock(b *testing.B) {
+	b.Run("impl=std", func(b *testing.B) {
+		var mu stdsync.Mutex
+		done := make(chan bool)
+		for b.Loop() {
+			go func() {
+				mu.Lock()
+				mu.Unlock()
+				done <- true
+			}()
+			<-done
+		}
+	})
+	b.Run("impl=condiag", func(b *testing.B) {
+		var mu sync.Mutex
+		done := make(chan bool)
+		for b.Loop() {
+			go func() {
+				mu.Lock()
+				mu.Unlock()
+				done <- true
+			}()
+			<-done
+		}
+	})
+}

@@ -29,6 +29,10 @@
 // Findings go to the handler set with condiag.SetHandler (by default they
 // are printed to standard error); the library never exits on its own.
 //
+// The methods that acquire a lock are marked //go:noinline: the site of a
+// lock's first acquisition is found by walking frame pointers, which do
+// not see inlined frames, so they must stay out of the caller's body.
+//
 // # Cost
 //
 // See the doc comment of each type and docs/performance.md. Building with

@@ -56,6 +56,8 @@ func (m *Mutex) monitorLock() *monitor.Lock { return m.state() }
 
 // Lock locks m. If the lock is already in use, the calling goroutine
 // blocks until the mutex is available.
+//
+//go:noinline
 func (m *Mutex) Lock() {
 	s := m.state()
 	g := monitor.Current()
@@ -76,6 +78,8 @@ func (m *Mutex) Lock() {
 // Note that while correct uses of TryLock do exist, they are rare, and use
 // of TryLock is often a sign of a deeper problem in a particular use of
 // mutexes.
+//
+//go:noinline
 func (m *Mutex) TryLock() bool {
 	if !m.mu.TryLock() {
 		return false

@@ -38,7 +38,9 @@ func (o *Once) Do(f func()) {
 
 func (o *Once) doSlow(f func()) {
 	if o.m.st.Load() == nil {
-		o.m.initState(monitor.KindOnce)
+		// Do is inlined into its caller, where a frame-pointer walk
+		// cannot see it: record the site with the runtime's unwinder.
+		o.m.initState(monitor.KindOnce).SiteFromCallers()
 	}
 	o.m.Lock()
 	defer o.m.Unlock()

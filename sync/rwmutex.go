@@ -50,6 +50,8 @@ func (rw *RWMutex) monitorLock() *monitor.Lock { return rw.state() }
 //
 // It should not be used for recursive read locking; a blocked Lock call
 // excludes new readers from acquiring the lock.
+//
+//go:noinline
 func (rw *RWMutex) RLock() {
 	s := rw.state()
 	g := monitor.Current()
@@ -66,6 +68,8 @@ func (rw *RWMutex) RLock() {
 }
 
 // TryRLock tries to lock rw for reading and reports whether it succeeded.
+//
+//go:noinline
 func (rw *RWMutex) TryRLock() bool {
 	if !rw.rw.TryRLock() {
 		return false
@@ -89,6 +93,8 @@ func (rw *RWMutex) RUnlock() {
 
 // Lock locks rw for writing. If the lock is already locked for reading or
 // writing, Lock blocks until the lock is available.
+//
+//go:noinline
 func (rw *RWMutex) Lock() {
 	s := rw.state()
 	g := monitor.Current()
@@ -105,6 +111,8 @@ func (rw *RWMutex) Lock() {
 }
 
 // TryLock tries to lock rw for writing and reports whether it succeeded.
+//
+//go:noinline
 func (rw *RWMutex) TryLock() bool {
 	if !rw.rw.TryLock() {
 		return false
@@ -137,7 +145,14 @@ func (rw *RWMutex) RLocker() Locker {
 
 type rlocker RWMutex
 
-func (r *rlocker) Lock()   { (*RWMutex)(r).RLock() }
+// The rlocker methods are kept out of line, so that the first-acquisition
+// site, found by walking frame pointers, is the caller's line (a
+// frame-pointer walk sees no inlined frames).
+
+//go:noinline
+func (r *rlocker) Lock() { (*RWMutex)(r).RLock() }
+
+//go:noinline
 func (r *rlocker) Unlock() { (*RWMutex)(r).RUnlock() }
 
 func (r *rlocker) monitorLock() *monitor.Lock { return (*RWMutex)(r).state() }

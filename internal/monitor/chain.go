@@ -12,7 +12,7 @@ type chainCache struct {
 }
 
 const (
-	chainBits  = 14
+	chainBits  = 16 // 512 KiB, allocated at the first nested acquisition
 	chainProbe = 4
 )
 

@@ -9,7 +9,7 @@ import (
 
 // maxHeld is how many held locks a goroutine's chain tracks. Deeper
 // nesting is counted but not checked.
-const maxHeld = 32
+const maxHeld = 16
 
 // entry is one held lock in a goroutine's chain.
 type entry struct {
@@ -82,14 +82,31 @@ func Current() *G {
 		s := &t.slots[i&t.mask]
 		switch s.key.Load() {
 		case gp:
-			if st := s.st.Load(); st.goid == id {
+			st := s.st.Load()
+			if st.goid == id {
 				return st
 			}
-			return insert(gp, id)
+			if raceEnabled {
+				return insert(gp, id)
+			}
+			st.reset(id)
+			return st
 		case 0:
 			return insert(gp, id)
 		}
 	}
+}
+
+// reset makes g the state of goroutine id, which reuses the runtime's g
+// structure of the goroutine g described, which has exited. The locks it
+// still held keep its id as their owner, so reports say it has exited.
+func (g *G) reset(id uint64) {
+	for i := 0; i < g.n; i++ {
+		g.held[i] = entry{}
+	}
+	g.n, g.overflow = 0, 0
+	g.waitLock.Store(nil)
+	g.goid = id
 }
 
 // insert adds or replaces the state for gp: a new goroutine, or one that

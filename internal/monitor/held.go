@@ -114,12 +114,12 @@ func (g *G) Released(l *Lock, mode Mode) bool {
 	if mode == Write {
 		l.owner = 0
 	}
+	if g.gp == 0 {
+		defer g.settle()
+	}
 	for i := g.n - 1; i >= 0; i-- {
 		if e := &g.held[i]; e.l == l && e.mode == mode {
 			g.remove(i)
-			if g.gp == 0 {
-				g.settle()
-			}
 			return true
 		}
 	}
@@ -187,9 +187,9 @@ func (g *G) Waited() {
 	g.waitLock.Store(nil)
 }
 
-// callers captures the stack of the calling goroutine, skipping skip
+// stackPCs captures the stack of the calling goroutine, skipping skip
 // frames, with condiag's own frames removed.
-func callers(skip int) []uintptr {
+func stackPCs(skip int) []uintptr {
 	pcs := make([]uintptr, 48)
 	n := runtime.Callers(skip+1, pcs)
 	return pcs[:n]

@@ -8,6 +8,7 @@ import (
 	"sync/atomic"
 
 	"github.com/condiag/condiag/detect/deadlock"
+	"github.com/condiag/condiag/internal/callers"
 	"github.com/condiag/condiag/report"
 )
 
@@ -53,8 +54,12 @@ type Lock struct {
 	// rEpoch is bumped when a goroutine releases a read hold that it did
 	// not take itself, which invalidates read entries of other goroutines.
 	rEpoch atomic.Uint32
-	// unsited is set until the first acquisition records its site.
-	unsited atomic.Bool
+	// unsited is set until the first acquisition records its stack in
+	// pcs, and pcsReady once it has.
+	unsited  atomic.Bool
+	pcsReady atomic.Bool
+	pcs      [6]uintptr
+	npcs     uint8
 	// selfReported has a bit per finding ID already reported for this
 	// instance by the checks before acquisition, which then skip the
 	// stack capture: bit 0 DL1003, bit 1 DL1004.
@@ -65,6 +70,7 @@ type Lock struct {
 	handedOver atomic.Bool
 
 	// Guarded by slowMu.
+	resolved bool         // site and class were worked out from pcs
 	site     report.Frame // where the instance was first acquired
 	class    *class       // nil until named or first acquired
 	subclass int
@@ -108,24 +114,47 @@ func (l *Lock) sited() {
 	}
 }
 
-// fillSite records the caller's call site as l's first acquisition, and
-// as its class unless the class was named. Frames of condiag's own
-// packages are skipped to find the user's call site.
+// fillSite records the caller's stack as l's first acquisition. It takes
+// no lock: the site and, unless named, the class are worked out from it
+// when a report or the graph first needs them ([Lock.resolve]).
 //
 //go:noinline
 func (l *Lock) fillSite() {
 	if !l.unsited.CompareAndSwap(true, false) {
 		return
 	}
-	var pcs [16]uintptr
-	n := runtime.Callers(2, pcs[:])
-	slowMu.Lock()
-	c := classAt(pcs[:n])
+	l.npcs = uint8(callers.Get(l.pcs[:]))
+	l.pcsReady.Store(true)
+}
+
+// SiteFromCallers records the caller's stack as l's first acquisition
+// with runtime.Callers, which sees inlined frames, for a caller that may
+// be inlined into the user's code. It does nothing if the site is known.
+//
+//go:noinline
+func (l *Lock) SiteFromCallers() {
+	if !l.unsited.CompareAndSwap(true, false) {
+		return
+	}
+	l.npcs = uint8(runtime.Callers(2, l.pcs[:]))
+	l.pcsReady.Store(true)
+}
+
+// resolve turns the recorded stack into a site and a class. slowMu is
+// held.
+func (l *Lock) resolve() {
+	if l.resolved || l.unsited.Load() {
+		return
+	}
+	for !l.pcsReady.Load() {
+		runtime.Gosched() // the first acquirer is writing pcs right now
+	}
+	c := classAt(l.pcs[:l.npcs])
 	l.site = c.site
 	if l.class == nil {
 		l.class = c
 	}
-	slowMu.Unlock()
+	l.resolved = true
 }
 
 // classAt returns the class of the first user frame in pcs. slowMu is
@@ -210,6 +239,7 @@ func SetName(l *Lock, name string) {
 
 // info describes l for the detectors. slowMu is held.
 func (l *Lock) info() deadlock.LockInfo {
+	l.resolve()
 	c := l.class
 	if c == nil {
 		c = unknown

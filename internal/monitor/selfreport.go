@@ -27,7 +27,7 @@ func reportSelf(id string, goid uint64, holds []uint64, l *Lock, heldMode, mode 
 	f.Locks = []report.Lock{lk}
 	state := "blocked"
 	if stack == nil {
-		stack = frames(callers(0))
+		stack = frames(stackPCs(0))
 		state = "about to block"
 	}
 	if len(stack) > 0 {
@@ -74,11 +74,14 @@ func Misuse(l *Lock, kind Kind, op string) {
 	} else {
 		f.Locks = []report.Lock{{Kind: kind.String(), Class: "never locked"}}
 	}
-	stack := frames(callers(0))
+	stack := frames(stackPCs(0))
 	if len(stack) > 0 {
 		f.Location = stack[0]
 	}
 	f.Goroutines = []report.Goroutine{{ID: int64(g.goid), State: "running", Holds: g.heldIDs(), Stack: stack}}
 	f.Message = fmt.Sprintf("misuse: %s by goroutine %d", op, g.goid)
+	if g.gp == 0 {
+		g.settle()
+	}
 	sink.Report(f)
 }

@@ -8,8 +8,25 @@ import (
 	"github.com/condiag/condiag/report"
 )
 
-// graph is the process's lock-order graph, guarded by slowMu.
-var graph = deadlock.NewGraph()
+// graph is the process's lock-order graph, and heldScratch the buffer
+// feed builds acquisitions in; both guarded by slowMu.
+var (
+	graph       = deadlock.NewGraph()
+	heldScratch []deadlock.HeldLock
+)
+
+// lockByID returns l or the lock of g's chain with the given id.
+func (g *G) lockByID(l *Lock, id uint64) *Lock {
+	if l.id == id {
+		return l
+	}
+	for i := 0; i < g.n; i++ {
+		if g.held[i].l.id == id {
+			return g.held[i].l
+		}
+	}
+	return nil
+}
 
 // feed prunes g's chain and feeds the acquisition of l in mode on top of
 // it to the graph. It is the slow path: it runs once per distinct chain.
@@ -25,18 +42,17 @@ func (g *G) feed(l *Lock, mode Mode) {
 		Goroutine: int64(g.goid),
 		Lock:      l.info(),
 		Mode:      mode,
-		Stack:     func() []report.Frame { return frames(callers(0)) },
+		Stack:     func() []report.Frame { return frames(stackPCs(0)) },
+		Held:      heldScratch[:0],
 	}
-	locks := make(map[uint64]*Lock, g.n+1)
-	locks[l.id] = l
 	for i := 0; i < g.n; i++ {
 		e := &g.held[i]
 		a.Held = append(a.Held, deadlock.HeldLock{Lock: e.l.info(), Mode: e.mode})
-		locks[e.l.id] = e.l
 	}
+	heldScratch = a.Held
 	found, added := graph.Acquire(a)
 	for _, id := range added {
-		if l := locks[id]; l != nil && !l.inGraph {
+		if l := g.lockByID(l, id); l != nil && !l.inGraph {
 			l.inGraph = true
 			runtime.AddCleanup(l, forget, id)
 		}
