@@ -25,6 +25,7 @@ package condiag
 import (
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"strings"
 	"sync"
@@ -39,15 +40,17 @@ func Findings() []report.Finding { return sink.Findings() }
 // Handler receives each new finding as soon as it is found.
 type Handler = sink.Handler
 
-// SetHandler installs h as the receiver of new findings and returns the
+// SetHandler installs h as the receiver of findings and returns the
 // previous one. nil records findings without telling anyone. The handler
+// is called for every occurrence of a finding, so that one that panics or
+// exits acts each time; [Findings] lists each distinct finding once. It
 // may panic or exit; condiag holds none of its locks while it runs.
 func SetHandler(h Handler) Handler { return sink.SetHandler(h) }
 
-// PrintFindings returns a handler that writes each finding to w in the
-// text form. It is the default, with os.Stderr.
-func PrintFindings(w interface{ Write([]byte) (int, error) }) Handler {
-	return func(f report.Finding) { report.WriteText(w, []report.Finding{f}) }
+// PrintFindings returns a handler that writes each distinct finding to w
+// in the text form, once. It is the default, with os.Stderr.
+func PrintFindings(w io.Writer) Handler {
+	return func(f report.Finding) { sink.PrintOnce(w, f) }
 }
 
 // PanicOnFinding is a handler that prints a finding to standard error and

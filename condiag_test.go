@@ -1,6 +1,7 @@
 package condiag
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 
@@ -29,13 +30,17 @@ type fakeM struct{ code int }
 
 func (m fakeM) Run() int { return m.code }
 
+// runs makes the findings of each run of a test distinct (go test -count).
+var runs = map[string]int{}
+
 // finding reports a fresh finding with a unique location.
 func finding(t *testing.T, id string, line int) {
 	t.Helper()
+	runs[t.Name()]++
 	f := report.New(id)
 	f.Confidence = report.Observed
 	f.Message = "test finding"
-	f.Location = report.Frame{File: t.Name() + ".go", Line: line}
+	f.Location = report.Frame{File: fmt.Sprintf("%s.go/run%d", t.Name(), runs[t.Name()]), Line: line}
 	if !sink.Report(f) {
 		t.Fatalf("finding %s at line %d was a duplicate", id, line)
 	}

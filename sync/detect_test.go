@@ -3,6 +3,7 @@
 package sync_test
 
 import (
+	"fmt"
 	stdsync "sync"
 	"testing"
 
@@ -34,6 +35,15 @@ func record(t *testing.T, f func()) []report.Finding {
 	mu.Lock()
 	defer mu.Unlock()
 	return append([]report.Finding(nil), got...)
+}
+
+// runs counts the runs of the tests in this process (go test -count).
+var runs = map[string]int{}
+
+// runName returns name made unique to this run of the calling test.
+func runName(name string) string {
+	runs[name]++
+	return fmt.Sprintf("%s#run%d", name, runs[name])
 }
 
 func ids(fs []report.Finding) []string {
@@ -83,9 +93,10 @@ func TestPanickingHandler(t *testing.T) {
 // elsewhere is.
 func TestSubclass(t *testing.T) {
 	type node struct{ mu sync.Mutex }
+	class := runName("node") // predicted findings are reported once per process
 	newNode := func(level int, named bool) *node {
 		n := new(node)
-		sync.SetClass(&n.mu, "node")
+		sync.SetClass(&n.mu, class)
 		if named {
 			sync.SetSubclass(&n.mu, level)
 		}
@@ -122,10 +133,11 @@ func TestSubclass(t *testing.T) {
 // the finding names both classes.
 func TestClassName(t *testing.T) {
 	type store struct{ data, stats sync.Mutex }
+	dataClass, statsClass := runName("store.data"), runName("store.stats")
 	newStore := func() *store {
 		s := new(store)
-		sync.SetClass(&s.data, "store.data")
-		sync.SetClass(&s.stats, "store.stats")
+		sync.SetClass(&s.data, dataClass)
+		sync.SetClass(&s.stats, statsClass)
 		return s
 	}
 	got := record(t, func() {
@@ -146,7 +158,7 @@ func TestClassName(t *testing.T) {
 	for _, l := range got[0].Locks {
 		classes[l.Class] = true
 	}
-	if !classes["store.data"] || !classes["store.stats"] {
+	if !classes[dataClass] || !classes[statsClass] {
 		t.Errorf("locks %+v, want classes store.data and store.stats", got[0].Locks)
 	}
 }

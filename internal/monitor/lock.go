@@ -60,9 +60,7 @@ type Lock struct {
 	pcsReady atomic.Bool
 	pcs      [6]uintptr
 	npcs     uint8
-	// selfReported has a bit per finding ID already reported for this
-	// instance by the checks before acquisition, which then skip the
-	// stack capture: bit 0 DL1003, bit 1 DL1004.
+	// selfReported is set once DL1004 was reported for this instance.
 	selfReported atomic.Uint32
 	// handedOver is set once a goroutine released a hold it did not
 	// take: the lock is used like a semaphore, and a goroutine asking for

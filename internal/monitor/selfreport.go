@@ -11,12 +11,11 @@ import (
 // can never be granted) or DL1004 (a second read lock). stack is g's
 // stack, or nil when g is the calling goroutine.
 func reportSelf(id string, goid uint64, holds []uint64, l *Lock, heldMode, mode Mode, stack []report.Frame) {
-	bit := uint32(1)
-	if id == "DL1004" {
-		bit = 2
-	}
-	if l.selfReported.Or(bit)&bit != 0 {
-		return // this instance was reported already
+	// A second read lock does not block: report each instance once and
+	// skip the stack capture after that. A self-deadlock is reported at
+	// every occurrence, so that a handler that panics acts every time.
+	if id == "DL1004" && l.selfReported.Or(1)&1 != 0 {
+		return
 	}
 	f := report.New(id)
 	f.Confidence = report.Observed

@@ -3,6 +3,7 @@
 package sink
 
 import (
+	"io"
 	"os"
 	"sync"
 
@@ -31,19 +32,25 @@ const (
 
 var dropped int
 
-// Report records f and passes it to the handler unless an identical
-// finding was reported before. It reports whether f was new.
+// Report records f, unless an identical finding was recorded before, and
+// passes it to the handler. It reports whether f was new.
+//
+// The handler sees every occurrence, so that a handler that panics or
+// exits acts on each (a self-deadlock hit twice panics twice, instead of
+// hanging the second time); [Print], the default, prints each distinct
+// finding once.
 func Report(f report.Finding) bool {
 	return ReportAll([]report.Finding{f}) == 1
 }
 
-// ReportAll records every finding of fs that is new, then passes the new
-// ones to the handler, so that a handler that panics on the first still
+// ReportAll records every finding of fs that is new, then passes all of
+// them to the handler, so that a handler that panics on the first still
 // leaves the others recorded. It returns how many were new.
 func ReportAll(fs []report.Finding) int {
-	var fresh []report.Finding
+	fresh := 0
 	mu.Lock()
-	for _, f := range fs {
+	for i := range fs {
+		f := &fs[i]
 		if f.Process == 0 {
 			f.Process = os.Getpid()
 		}
@@ -55,20 +62,20 @@ func ReportAll(fs []report.Finding) int {
 			seen[key] = true
 		}
 		if len(findings) < maxFindings {
-			findings = append(findings, f)
+			findings = append(findings, *f)
 		} else {
 			dropped++
 		}
-		fresh = append(fresh, f)
+		fresh++
 	}
 	h := handler
 	mu.Unlock()
 	if h != nil {
-		for _, f := range fresh {
+		for _, f := range fs {
 			h(f)
 		}
 	}
-	return len(fresh)
+	return fresh
 }
 
 // Findings returns a copy of every finding recorded so far.
@@ -113,7 +120,28 @@ func SetHandler(h Handler) Handler {
 	return old
 }
 
-// Print writes f to standard error in the text form.
-func Print(f report.Finding) {
-	report.WriteText(os.Stderr, []report.Finding{f})
+// Print writes f to standard error in the text form, the first time a
+// finding with its key is printed.
+func Print(f report.Finding) { PrintOnce(os.Stderr, f) }
+
+// printed holds the keys of the findings printed so far, bounded like
+// seen; guarded by printMu.
+var (
+	printMu sync.Mutex
+	printed = map[string]bool{}
+)
+
+// PrintOnce writes f to w in the text form unless a finding with the same
+// key was printed before.
+func PrintOnce(w io.Writer, f report.Finding) {
+	key := f.Key()
+	printMu.Lock()
+	defer printMu.Unlock()
+	if printed[key] {
+		return
+	}
+	if len(printed) < maxKeys {
+		printed[key] = true
+	}
+	report.WriteText(w, []report.Finding{f})
 }

@@ -1,31 +1,49 @@
 package sink
 
 import (
+	"fmt"
+	"strings"
 	"testing"
 
 	"github.com/condiag/condiag/report"
 )
 
+// run makes the findings of each run of a test distinct (go test -count).
+var run = 0
+
 func finding(line int) report.Finding {
 	f := report.New("DL1004")
 	f.Confidence = report.Observed
-	f.Location = report.Frame{File: "sink_test.go", Line: line}
+	f.Location = report.Frame{File: fmt.Sprintf("sink_test.go/run%d", run), Line: line}
 	return f
 }
 
 func TestReportOnce(t *testing.T) {
+	run++
 	calls := 0
 	defer SetHandler(SetHandler(func(report.Finding) { calls++ }))
 	mark := Mark()
 	if !Report(finding(1)) || Report(finding(1)) {
 		t.Fatal("Report did not tell a new finding from a duplicate")
 	}
-	if calls != 1 || len(Since(mark)) != 1 {
-		t.Errorf("handler called %d times, %d recorded; want 1 and 1", calls, len(Since(mark)))
+	if calls != 2 || len(Since(mark)) != 1 {
+		t.Errorf("handler called %d times, %d recorded; want every occurrence (2) and 1", calls, len(Since(mark)))
+	}
+}
+
+func TestPrintOnce(t *testing.T) {
+	run++
+	var b strings.Builder
+	PrintOnce(&b, finding(5))
+	first := b.Len()
+	PrintOnce(&b, finding(5))
+	if first == 0 || b.Len() != first {
+		t.Errorf("printed %d then %d bytes; want the finding once", first, b.Len())
 	}
 }
 
 func TestReportAllRecordsBeforeHandling(t *testing.T) {
+	run++
 	defer SetHandler(SetHandler(func(f report.Finding) { panic(f.Location.Line) }))
 	mark := Mark()
 	func() {
@@ -60,20 +78,30 @@ func TestHandlerFromEnv(t *testing.T) {
 	}
 }
 
+// resetForTest forgets every finding, as at start-up.
+func resetForTest() {
+	mu.Lock()
+	defer mu.Unlock()
+	findings, seen, dropped = nil, map[string]bool{}, 0
+}
+
 func TestCapKeepsDeduplicating(t *testing.T) {
-	calls := 0
-	defer SetHandler(SetHandler(func(report.Finding) { calls++ }))
+	run++
+	defer SetHandler(SetHandler(nil))
+	defer resetForTest()
 	for i := range maxFindings + 5 {
 		Report(finding(1000 + i))
 	}
-	before := calls
+	before := Dropped()
+	if before == 0 {
+		t.Fatal("no finding counted as dropped past the cap")
+	}
 	for range 5 {
-		Report(finding(1000 + maxFindings + 1))
+		if Report(finding(1000 + maxFindings + 1)) {
+			t.Fatal("a duplicate past the cap counted as new")
+		}
 	}
-	if calls != before {
-		t.Errorf("a duplicate past the cap reached the handler %d times", calls-before)
-	}
-	if Dropped() == 0 {
-		t.Error("no finding counted as dropped past the cap")
+	if Dropped() != before {
+		t.Errorf("duplicates past the cap counted as dropped: %d, was %d", Dropped(), before)
 	}
 }
