@@ -29,6 +29,12 @@ type G struct {
 	overflow int // acquisitions past maxHeld, not tracked
 	held     [maxHeld]entry
 
+	// staleReads are read locks whose entries were dropped as possibly
+	// released by another goroutine: when g itself releases one later,
+	// that is its own hold, not a handover (a small ring).
+	staleReads [4]*Lock
+	staleNext  int
+
 	waitLock atomic.Pointer[Lock] // lock this goroutine is blocked on, or nil
 	waitMode Mode
 	waitSeq  uint64 // number of the current or last wait, from waitSeqs
@@ -105,6 +111,7 @@ func (g *G) reset(id uint64) {
 		g.held[i] = entry{}
 	}
 	g.n, g.overflow = 0, 0
+	g.staleReads, g.staleNext = [4]*Lock{}, 0
 	g.waitLock.Store(nil)
 	g.goid = id
 }

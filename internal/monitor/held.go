@@ -42,7 +42,8 @@ func (g *G) checkSelf(l *Lock, mode Mode, try func() bool) bool {
 			continue
 		}
 		if !g.valid(e) {
-			g.remove(i)
+			g.dropStale(i)
+			g.rehash(i)
 			continue
 		}
 		switch {
@@ -128,6 +129,15 @@ func (g *G) Released(l *Lock, mode Mode) bool {
 		return true
 	}
 	if mode == Read {
+		// A read hold of g's own that was dropped as stale, after
+		// another goroutine released a read hold it did not take: g
+		// releases its own hold now, which invalidates nobody else's.
+		for i, p := range g.staleReads {
+			if p == l {
+				g.staleReads[i] = nil
+				return true
+			}
+		}
 		l.rEpoch.Add(1)
 	}
 	if !l.handedOver.Load() {
@@ -160,12 +170,22 @@ func (g *G) rehash(from int) {
 func (g *G) prune() {
 	for i := g.n - 1; i >= 0; i-- {
 		if !g.valid(&g.held[i]) {
-			copy(g.held[i:g.n], g.held[i+1:g.n])
-			g.n--
-			g.held[g.n] = entry{}
+			g.dropStale(i)
 		}
 	}
 	g.rehash(0)
+}
+
+// dropStale deletes entry i, which no longer describes a hold of g's,
+// remembering a read entry in staleReads; the caller rehashes.
+func (g *G) dropStale(i int) {
+	if e := &g.held[i]; e.mode == Read {
+		g.staleReads[g.staleNext%len(g.staleReads)] = e.l
+		g.staleNext++
+	}
+	copy(g.held[i:g.n], g.held[i+1:g.n])
+	g.n--
+	g.held[g.n] = entry{}
 }
 
 // Wait records that g is about to block on l, and makes sure the watchdog
