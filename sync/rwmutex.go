@@ -21,8 +21,9 @@ import (
 // recursive read locks (DL1004). Read acquisitions take part in the
 // lock-order graph, since an RLock can block behind a queued writer.
 //
-// Cost: see [Mutex]; an uncontended RLock/RUnlock pair takes about 25 ns
-// against 12 ns for sync.RWMutex (docs/performance.md).
+// Cost: see [Mutex]; an uncontended RLock/RUnlock pair takes 23 ns against
+// 12.5 ns for sync.RWMutex, a contended Lock/Unlock pair 35 ns against 26 ns
+// (docs/performance.md).
 type RWMutex struct {
 	rw sync.RWMutex
 	st atomic.Pointer[monitor.Lock]
