@@ -180,8 +180,8 @@ against them, so the finding is reported before the goroutine blocks,
 with the stack that tries again and the site where the lock was first
 acquired. A goroutine may also be waiting for another to unlock a lock
 it holds, since Go lets any goroutine unlock a Mutex (a Mutex used as a
-semaphore): so before reporting, condiag yields a hundred times and
-tries the lock again, and once a lock has been unlocked by a goroutine
+semaphore): so before reporting, condiag yields and tries the lock
+again for 20 ms, and once a lock has been unlocked by a goroutine
 that did not lock it, or when the goroutine holds an RWMutex for reading
 and asks for the write lock, the report waits until the goroutine is
 seen blocked on two watchdog ticks, about 0.2 s. A semaphore-like Mutex

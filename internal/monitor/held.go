@@ -3,6 +3,7 @@ package monitor
 import (
 	"runtime"
 	"sync/atomic"
+	"time"
 )
 
 // BeforeLock checks a blocking acquisition of l in mode against the locks
@@ -30,9 +31,10 @@ func (g *G) BeforeLock(l *Lock, mode Mode, try func() bool) bool {
 	return false
 }
 
-// selfTries is how many times BeforeLock yields and tries a lock that
-// its goroutine holds before reporting a self-deadlock.
-const selfTries = 100
+// selfGrace is how long BeforeLock yields and tries a lock that its
+// goroutine holds before reporting a self-deadlock: long enough for a
+// runnable goroutine that is to unlock it to run, on a loaded machine.
+const selfGrace = 20 * time.Millisecond
 
 func (g *G) checkSelf(l *Lock, mode Mode, try func() bool) bool {
 	l.sited()
@@ -56,7 +58,7 @@ func (g *G) checkSelf(l *Lock, mode Mode, try func() bool) bool {
 			// take it. The watchdog reports it once g is seen blocked
 			// for good.
 		default:
-			for range selfTries {
+			for start := time.Now(); time.Since(start) < selfGrace; {
 				runtime.Gosched()
 				if try() {
 					return true
