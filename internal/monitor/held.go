@@ -15,7 +15,7 @@ import (
 //
 // try attempts the acquisition without blocking. When g holds l itself,
 // another goroutine might still release it (a lock used as a semaphore),
-// so before reporting, BeforeLock yields and tries a few times; it
+// so before reporting, BeforeLock yields and tries for up to selfGrace; it
 // returns true if one try acquired the lock, and the caller then goes on
 // as after a successful acquisition.
 func (g *G) BeforeLock(l *Lock, mode Mode, try func() bool) bool {
