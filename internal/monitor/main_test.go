@@ -1,0 +1,9 @@
+package monitor
+
+import (
+	"testing"
+
+	"github.com/condiag/condiag"
+)
+
+func TestMain(m *testing.M) { condiag.VerifyTestMain(m) }
