@@ -54,7 +54,11 @@ func PrintFindings(w io.Writer) Handler {
 }
 
 // PanicOnFinding is a handler that prints a finding to standard error and
-// then panics with it, in the goroutine that found it.
+// then panics with it, in the goroutine that found it: for the checks made
+// before a lock is taken (DL1001, DL1003, DL1004, DL1006), the goroutine
+// that misuses the lock. The watchdog's findings (DL1002, DL1005, and
+// DL1003 under a read hold) are delivered in a goroutine of their own,
+// where a panic ends the program.
 func PanicOnFinding(f report.Finding) {
 	sink.Print(f)
 	panic(&f)
@@ -164,9 +168,21 @@ type TestingT interface {
 // verified is how far VerifyNone has reported, so that a finding fails
 // one test, the first that checks after it was found.
 var (
-	verifiedMu sync.Mutex
-	verified   int
+	verifiedMu      sync.Mutex
+	verified        int
+	verifiedDropped int
 )
+
+// unverified returns the findings recorded since the last VerifyNone and
+// how many were dropped since, and marks them verified. verifiedMu is
+// held.
+func unverified() ([]report.Finding, int) {
+	fs := sink.Since(verified)
+	verified += len(fs)
+	dropped := sink.Dropped() - verifiedDropped
+	verifiedDropped += dropped
+	return fs, dropped
+}
 
 // VerifyNone fails t with every finding reported since the previous call
 // of VerifyNone in this process (or since it started). Use it deferred at
@@ -179,11 +195,10 @@ func VerifyNone(t TestingT, opts ...Option) {
 		return
 	}
 	verifiedMu.Lock()
-	fs := sink.Since(verified)
-	verified += len(fs)
+	fs, dropped := unverified()
 	verifiedMu.Unlock()
-	if fs = o.filter(fs); len(fs) > 0 {
-		t.Error((&FindingsError{Findings: fs}).Error())
+	if fs = o.filter(fs); len(fs) > 0 || dropped > 0 {
+		t.Error((&FindingsError{Findings: fs, Dropped: dropped}).Error())
 	}
 }
 
@@ -202,10 +217,10 @@ func VerifyTestMain(m TestingM, opts ...Option) {
 		o, err := build(opts)
 		if err == nil {
 			verifiedMu.Lock()
-			fs := o.filter(sink.Since(verified))
+			fs, dropped := unverified()
 			verifiedMu.Unlock()
-			if len(fs) > 0 {
-				err = &FindingsError{Findings: fs}
+			if fs = o.filter(fs); len(fs) > 0 || dropped > 0 {
+				err = &FindingsError{Findings: fs, Dropped: dropped}
 			}
 		}
 		if err != nil {

@@ -10,9 +10,10 @@ import (
 // extra gates are ignored, which can only report more, never less.
 const maxGates = 8
 
-// searchState is a node of the path search: a graph node plus, for each
-// gate of the closing edge, two bits: some edge of the path so far was
-// taken without the gate; some was taken with it in write mode.
+// searchState is a node of the breadth-first path search: a graph node
+// plus, for each gate of the closing edge, two bits: some edge of the
+// path so far was taken without the gate; some was taken with it in write
+// mode.
 type searchState[K comparable] struct {
 	at   K
 	mask uint16
@@ -24,13 +25,15 @@ type searchState[K comparable] struct {
 // path lacks it, or no edge of the cycle holds it in write mode. next
 // lists the out-edges of a node in a fixed order; ends gives an edge's
 // head and gates. It returns the path's edges in order, or nil.
+//
+// Without gates, a breadth-first search gives the shortest path, which is
+// simple. With gates, the path must be simple too (a walk through an
+// unrelated loop elsewhere proves nothing), so a depth-first search over
+// simple paths runs, within a budget of steps; past it, the answer of the
+// breadth-first search over walks is taken, which can only report more.
 func findPath[K comparable, E any](start, target K, gates, writeGates []K, next func(K) []E, ends func(E) (to K, gates, writeGates []K)) []E {
 	if len(gates) > maxGates {
 		gates = gates[:maxGates]
-	}
-	type step struct {
-		prev searchState[K]
-		via  E
 	}
 	reportable := func(mask uint16) bool {
 		for i, gate := range gates {
@@ -42,32 +45,52 @@ func findPath[K comparable, E any](start, target K, gates, writeGates []K, next 
 		}
 		return true
 	}
+	step := func(mask uint16, e E) (K, uint16) {
+		to, eg, ew := ends(e)
+		for i, gate := range gates {
+			if !slices.Contains(eg, gate) {
+				mask |= 1 << (2 * i)
+			}
+			if slices.Contains(ew, gate) {
+				mask |= 1 << (2*i + 1)
+			}
+		}
+		return to, mask
+	}
+	walk := walkPath(start, target, reportable, step, next)
+	if len(gates) == 0 || walk == nil {
+		return walk
+	}
+	if path, ok := simplePath(start, target, reportable, step, next); ok {
+		return path
+	}
+	return walk
+}
+
+// walkPath is the breadth-first search of findPath over (node, mask)
+// states: the shortest walk, which may repeat nodes when gates are set.
+func walkPath[K comparable, E any](start, target K, reportable func(uint16) bool, step func(uint16, E) (K, uint16), next func(K) []E) []E {
+	type via struct {
+		prev searchState[K]
+		e    E
+	}
 	first := searchState[K]{at: start}
-	seen := map[searchState[K]]step{first: {}}
+	seen := map[searchState[K]]via{first: {}}
 	queue := []searchState[K]{first}
 	for len(queue) > 0 {
 		s := queue[0]
 		queue = queue[1:]
 		for _, e := range next(s.at) {
-			to, eg, ew := ends(e)
-			mask := s.mask
-			for i, gate := range gates {
-				if !slices.Contains(eg, gate) {
-					mask |= 1 << (2 * i)
-				}
-				if slices.Contains(ew, gate) {
-					mask |= 1 << (2*i + 1)
-				}
-			}
+			to, mask := step(s.mask, e)
 			ns := searchState[K]{at: to, mask: mask}
 			if _, ok := seen[ns]; ok {
 				continue
 			}
-			seen[ns] = step{prev: s, via: e}
+			seen[ns] = via{prev: s, e: e}
 			if to == target && reportable(mask) {
 				var path []E
 				for cur := ns; cur != first; cur = seen[cur].prev {
-					path = append(path, seen[cur].via)
+					path = append(path, seen[cur].e)
 				}
 				slices.Reverse(path)
 				return path
@@ -78,6 +101,49 @@ func findPath[K comparable, E any](start, target K, gates, writeGates []K, next 
 		}
 	}
 	return nil
+}
+
+// simpleBudget bounds the steps of the search over simple paths.
+const simpleBudget = 1 << 16
+
+// simplePath searches the simple paths from start to target depth first.
+// It returns the first reportable one, or nil, and false if it ran out of
+// budget before it could tell.
+func simplePath[K comparable, E any](start, target K, reportable func(uint16) bool, step func(uint16, E) (K, uint16), next func(K) []E) ([]E, bool) {
+	onPath := map[K]bool{start: true}
+	var path []E
+	steps := 0
+	var dfs func(at K, mask uint16) bool
+	dfs = func(at K, mask uint16) bool {
+		for _, e := range next(at) {
+			if steps++; steps > simpleBudget {
+				return false
+			}
+			to, m := step(mask, e)
+			if to == target {
+				if reportable(m) {
+					path = append(path, e)
+					return true
+				}
+				continue
+			}
+			if onPath[to] {
+				continue
+			}
+			onPath[to] = true
+			path = append(path, e)
+			if dfs(to, m) {
+				return true
+			}
+			path = path[:len(path)-1]
+			delete(onPath, to)
+		}
+		return false
+	}
+	if dfs(start, 0) {
+		return path, true
+	}
+	return nil, steps <= simpleBudget
 }
 
 // instanceCycle looks for a cycle through the new or changed edge e.

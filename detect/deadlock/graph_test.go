@@ -211,3 +211,22 @@ func TestGraphStackCapturedOnlyWhenNew(t *testing.T) {
 		t.Errorf("stack captured %d times, want 1", calls)
 	}
 }
+
+// TestGatedCycleThroughAnotherLoop: the cycle A -> X -> B -> A is always
+// taken under gate G; a second loop X <-> Y, always under H, must not make
+// a walk A -> X -> Y -> X -> B -> A that "lacks" G count as a cycle.
+func TestGatedCycleThroughAnotherLoop(t *testing.T) {
+	G, H, A, X, B, Y := lk(9, "G"), lk(8, "H"), lk(1, "A"), lk(3, "X"), lk(2, "B"), lk(4, "Y")
+	g := NewGraph()
+	for i, a := range []Acquisition{
+		acq(1, w(X), w(G), w(A)),
+		acq(2, w(B), w(G), w(X)),
+		acq(3, w(Y), w(H), w(X)),
+		acq(4, w(X), w(H), w(Y)),
+		acq(5, w(A), w(G), w(B)),
+	} {
+		if fs, _ := g.Acquire(a); len(fs) > 0 {
+			t.Errorf("step %d: %v: %s", i+1, summary(fs), fs[0].Message)
+		}
+	}
+}

@@ -50,7 +50,7 @@ func (g *G) checkSelf(l *Lock, mode Mode, try func() bool) bool {
 		}
 		switch {
 		case e.mode == Read && mode == Read:
-			reportSelf("DL1004", g.goid, g.heldIDs(), l, e.mode, mode, nil)
+			reportSelf("DL1004", g.goid, g.heldIDs(), l, e.mode, mode, nil, reportNow)
 		case e.mode == Read || l.handedOver.Load():
 			// Another goroutine may release g's hold: read holds are
 			// handed over (as through RLocker), and so are the holds of
@@ -64,7 +64,7 @@ func (g *G) checkSelf(l *Lock, mode Mode, try func() bool) bool {
 					return true
 				}
 			}
-			reportSelf("DL1003", g.goid, g.heldIDs(), l, e.mode, mode, nil)
+			reportSelf("DL1003", g.goid, g.heldIDs(), l, e.mode, mode, nil, reportNow)
 		}
 		return false
 	}

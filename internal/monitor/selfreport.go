@@ -9,8 +9,9 @@ import (
 
 // reportSelf reports DL1003 (g requests l, which it holds, in a mode that
 // can never be granted) or DL1004 (a second read lock). stack is g's
-// stack, or nil when g is the calling goroutine.
-func reportSelf(id string, goid uint64, holds []uint64, l *Lock, heldMode, mode Mode, stack []report.Frame) {
+// stack, or nil when g is the calling goroutine; send hands the finding
+// to the sink.
+func reportSelf(id string, goid uint64, holds []uint64, l *Lock, heldMode, mode Mode, stack []report.Frame, send func(...report.Finding)) {
 	// A second read lock does not block: report each instance once and
 	// skip the stack capture after that. A self-deadlock is reported at
 	// every occurrence, so that a handler that panics acts every time.
@@ -47,7 +48,7 @@ func reportSelf(id string, goid uint64, holds []uint64, l *Lock, heldMode, mode 
 		f.Severity = report.SeverityWarning
 		f.Message = fmt.Sprintf("recursive read lock: goroutine %d calls RLock on %s, which it already read-holds; it deadlocks if a writer calls Lock in between", goid, lk.Label())
 	}
-	sink.Report(f)
+	send(f)
 }
 
 // heldIDs returns the ids of the locks g holds, oldest first.
@@ -84,3 +85,7 @@ func Misuse(l *Lock, kind Kind, op string) {
 	}
 	sink.Report(f)
 }
+
+// reportNow hands findings to the sink and its handler in the calling
+// goroutine.
+func reportNow(fs ...report.Finding) { sink.ReportAll(fs) }

@@ -170,13 +170,15 @@ func (st *watchState) check(now time.Time) bool {
 	for _, w := range stable {
 		// Waiting for a lock g holds itself, in a mode that g's own hold
 		// excludes (a read wait on a read hold is DL1002's business).
+		// Only Lock under one's own read hold: a Lock under one's own
+		// write hold was reported before blocking (BeforeLock).
 		mode, ok := holdsMode(held, w.key.g, w.lock)
-		if ok && (mode == Write || w.mode == Write) && !w.lock.handedOver.Load() {
+		if ok && mode == Read && w.mode == Write && !w.lock.handedOver.Load() {
 			key := fmt.Sprintf("self %d/%d", w.key.g, w.key.seq)
 			if st.reported[key] == nil {
 				st.reported[key] = []waitKey{w.key}
 				g := snapshot().Stacks[int64(w.key.g)]
-				reportSelf("DL1003", w.key.g, holdIDs(held, w.key.g), w.lock, mode, w.mode, g.Stack)
+				reportSelf("DL1003", w.key.g, holdIDs(held, w.key.g), w.lock, mode, w.mode, g.Stack, sink.ReportAsync)
 			}
 		}
 	}
@@ -186,7 +188,7 @@ func (st *watchState) check(now time.Time) bool {
 			continue
 		}
 		st.reported[key] = keys
-		sink.Report(deadlock.BlockedFinding(ws, c, snapshot()))
+		sink.ReportAsync(deadlock.BlockedFinding(ws, c, snapshot()))
 	}
 	if limit := deadlock.HangThreshold(); limit > 0 {
 		for i, w := range stable {
@@ -196,7 +198,7 @@ func (st *watchState) check(now time.Time) bool {
 				continue
 			}
 			st.reported[key] = []waitKey{w.key}
-			sink.Report(deadlock.HangFinding(ws[i], waited, snapshot()))
+			sink.ReportAsync(deadlock.HangFinding(ws[i], waited, snapshot()))
 		}
 	}
 	return true

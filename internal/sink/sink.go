@@ -47,6 +47,32 @@ func Report(f report.Finding) bool {
 // them to the handler, so that a handler that panics on the first still
 // leaves the others recorded. It returns how many were new.
 func ReportAll(fs []report.Finding) int {
+	n, h := record(fs)
+	if h != nil {
+		for _, f := range fs {
+			h(f)
+		}
+	}
+	return n
+}
+
+// ReportAsync records fs like [ReportAll] and passes them to the handler
+// in a goroutine of its own, for a reporter that must not wait for the
+// handler: the watchdog, whose next findings a handler that blocks (on a
+// lock of the deadlock it reports, say) would hold up.
+func ReportAsync(fs ...report.Finding) {
+	if _, h := record(fs); h != nil {
+		go func() {
+			for _, f := range fs {
+				h(f)
+			}
+		}()
+	}
+}
+
+// record records the new findings of fs and returns how many were new and
+// the handler.
+func record(fs []report.Finding) (int, Handler) {
 	fresh := 0
 	mu.Lock()
 	for i := range fs {
@@ -70,12 +96,7 @@ func ReportAll(fs []report.Finding) int {
 	}
 	h := handler
 	mu.Unlock()
-	if h != nil {
-		for _, f := range fs {
-			h(f)
-		}
-	}
-	return fresh
+	return fresh, h
 }
 
 // Findings returns a copy of every finding recorded so far.
