@@ -2,7 +2,13 @@
 
 package sync
 
-import "sync"
+import (
+	"sync"
+	"sync/atomic"
+
+	"github.com/condiag/condiag/internal/monitor"
+	"github.com/condiag/condiag/internal/tracefmt"
+)
 
 // Cond implements a condition variable, a rendezvous point for goroutines
 // waiting for or announcing the occurrence of an event, exactly like the
@@ -23,13 +29,33 @@ type Cond struct {
 
 	c    sync.Cond // c.L forwards to L; set once
 	once sync.Once
+	st   atomic.Pointer[monitor.Lock] // trace identity, made when first traced
 }
+
+// state returns c's trace identity.
+func (c *Cond) state() *monitor.Lock {
+	if s := c.st.Load(); s != nil {
+		return s
+	}
+	s := monitor.NewObject(monitor.KindCond)
+	if c.st.CompareAndSwap(nil, s) {
+		return s
+	}
+	return c.st.Load()
+}
+
 
 // condLocker forwards Lock and Unlock to the outer Cond's L, read at each
 // call, as the standard Cond reads its own L.
 type condLocker Cond
 
-func (c *condLocker) Lock()   { c.L.Lock() }
+func (c *condLocker) Lock() {
+	// Only Cond.Wait locks through condLocker: it woke up.
+	if monitor.Tracing() {
+		monitor.TraceCond((*Cond)(c).state(), tracefmt.EvCondWoken)
+	}
+	c.L.Lock()
+}
 func (c *condLocker) Unlock() { c.L.Unlock() }
 
 // NewCond returns a new Cond with Locker l.
@@ -47,17 +73,30 @@ func (c *Cond) inner() *sync.Cond {
 // returning. Wait cannot return unless awoken by Broadcast or Signal, so
 // the caller typically waits in a loop until the condition holds.
 func (c *Cond) Wait() {
+	if monitor.Tracing() {
+		var l *monitor.Lock
+		if m, ok := c.L.(instrumented); ok {
+			l = m.monitorLock()
+		}
+		monitor.TraceCondWait(c.state(), l)
+	}
 	c.inner().Wait()
 }
 
 // Signal wakes one goroutine waiting on c, if there is any. It is allowed
 // but not required for the caller to hold c.L during the call.
 func (c *Cond) Signal() {
+	if monitor.Tracing() {
+		monitor.TraceCond(c.state(), tracefmt.EvCondSignal)
+	}
 	c.inner().Signal()
 }
 
 // Broadcast wakes all goroutines waiting on c. It is allowed but not
 // required for the caller to hold c.L during the call.
 func (c *Cond) Broadcast() {
+	if monitor.Tracing() {
+		monitor.TraceCond(c.state(), tracefmt.EvCondBcast)
+	}
 	c.inner().Broadcast()
 }

@@ -82,6 +82,9 @@ func (m *Mutex) Lock() {
 //go:noinline
 func (m *Mutex) TryLock() bool {
 	if !m.mu.TryLock() {
+		if monitor.Tracing() {
+			monitor.TraceTryFail(m.state(), monitor.Write)
+		}
 		return false
 	}
 	monitor.Current().Acquired(m.state(), monitor.Write, true)

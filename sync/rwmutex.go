@@ -73,6 +73,9 @@ func (rw *RWMutex) RLock() {
 //go:noinline
 func (rw *RWMutex) TryRLock() bool {
 	if !rw.rw.TryRLock() {
+		if monitor.Tracing() {
+			monitor.TraceTryFail(rw.state(), monitor.Read)
+		}
 		return false
 	}
 	monitor.Current().Acquired(rw.state(), monitor.Read, true)
@@ -116,6 +119,9 @@ func (rw *RWMutex) Lock() {
 //go:noinline
 func (rw *RWMutex) TryLock() bool {
 	if !rw.rw.TryLock() {
+		if monitor.Tracing() {
+			monitor.TraceTryFail(rw.state(), monitor.Write)
+		}
 		return false
 	}
 	monitor.Current().Acquired(rw.state(), monitor.Write, true)

@@ -23,7 +23,20 @@ import (
 // Add/Done pair (docs/performance.md).
 type WaitGroup struct {
 	wg sync.WaitGroup
-	n  atomic.Int64 // mirror of the counter, to report before the panic
+	n  atomic.Int64                 // mirror of the counter, to report before the panic
+	st atomic.Pointer[monitor.Lock] // trace identity, made when first traced
+}
+
+// state returns wg's trace identity.
+func (wg *WaitGroup) state() *monitor.Lock {
+	if s := wg.st.Load(); s != nil {
+		return s
+	}
+	s := monitor.NewObject(monitor.KindWaitGroup)
+	if wg.st.CompareAndSwap(nil, s) {
+		return s
+	}
+	return wg.st.Load()
 }
 
 // Add adds delta, which may be negative, to the WaitGroup task counter.
@@ -32,6 +45,9 @@ type WaitGroup struct {
 //
 // Callers should prefer [WaitGroup.Go].
 func (wg *WaitGroup) Add(delta int) {
+	if monitor.Tracing() {
+		monitor.TraceWaitGroupAdd(wg.state(), delta)
+	}
 	if wg.n.Add(int64(delta)) < 0 {
 		monitor.Misuse(nil, monitor.KindWaitGroup, "negative WaitGroup counter")
 	}
@@ -46,7 +62,14 @@ func (wg *WaitGroup) Done() {
 
 // Wait blocks until the WaitGroup task counter is zero.
 func (wg *WaitGroup) Wait() {
+	if !monitor.Tracing() {
+		wg.wg.Wait()
+		return
+	}
+	s := wg.state()
+	monitor.TraceWaitGroupWait(s)
 	wg.wg.Wait()
+	monitor.TraceWaitGroupWaited(s)
 }
 
 // Go calls f in a new goroutine and adds that task to the WaitGroup. When

@@ -33,6 +33,8 @@ type command struct {
 // commands (run, analyze, dump) are added here.
 func commands() []*command {
 	return []*command{
+		{name: "analyze", args: "[-json] [-fail IDs] [-hang D] FILE...", summary: "find deadlocks and leaks in recorded traces", run: runAnalyze},
+		{name: "dump", args: "[-json] FILE", summary: "print every event of a trace", run: runDump},
 		{name: "explain", args: "[-list] [ID ...]", summary: "describe finding IDs", run: runExplain},
 		{name: "version", summary: "print condiag's version and Go's", run: runVersion},
 		{name: "help", args: "[command]", summary: "print usage, or the usage of a command", run: runHelp},

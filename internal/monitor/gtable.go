@@ -38,6 +38,8 @@ type G struct {
 	waitLock atomic.Pointer[Lock] // lock this goroutine is blocked on, or nil
 	waitMode Mode
 	waitSeq  uint64 // number of the current or last wait, from waitSeqs
+
+	tr gtrace // trace buffer, see record.go
 }
 
 // ID returns the goroutine id.
@@ -107,6 +109,7 @@ func Current() *G {
 // structure of the goroutine g described, which has exited. The locks it
 // still held keep its id as their owner, so reports say it has exited.
 func (g *G) reset(id uint64) {
+	g.tdetach()
 	for i := 0; i < g.n; i++ {
 		g.held[i] = entry{}
 	}
@@ -124,6 +127,7 @@ func insert(gp uintptr, id uint64) *G {
 	st := &G{goid: id, gp: gp}
 	t := table.Load()
 	if s := find(t, gp); s != nil {
+		s.st.Load().tdetach()
 		s.st.Store(st)
 		return st
 	}
@@ -183,6 +187,7 @@ func currentSlow(id uint64) *G {
 // states are keyed by ids that are never reused.
 func (g *G) settle() {
 	if g.gp == 0 && g.n == 0 && g.overflow == 0 && g.waitLock.Load() == nil {
+		g.tdetach()
 		slowG.Delete(g.goid)
 	}
 }

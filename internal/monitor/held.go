@@ -2,6 +2,8 @@ package monitor
 
 import (
 	"runtime"
+
+	"github.com/condiag/condiag/internal/tracefmt"
 	"sync/atomic"
 	"time"
 )
@@ -19,6 +21,9 @@ import (
 // returns true if one try acquired the lock, and the caller then goes on
 // as after a successful acquisition.
 func (g *G) BeforeLock(l *Lock, mode Mode, try func() bool) bool {
+	if r := recording.Load(); r != nil {
+		g.tlock(r, l, lockKind(mode, tracefmt.EvLock, tracefmt.EvRLock))
+	}
 	if g.n == 0 {
 		return false
 	}
@@ -83,6 +88,11 @@ func (g *G) valid(e *entry) bool {
 // Acquired records that g acquired l in mode. A blocking acquisition was
 // checked by [G.BeforeLock] first; one by TryLock adds no edge.
 func (g *G) Acquired(l *Lock, mode Mode, try bool) {
+	if try {
+		if r := recording.Load(); r != nil {
+			g.tlock(r, l, lockKind(mode, tracefmt.EvTryLock, tracefmt.EvTryRLock))
+		}
+	}
 	l.sited()
 	if mode == Write {
 		l.owner = g.goid
@@ -114,6 +124,9 @@ func (g *G) next(l *Lock, mode Mode, try bool) uint64 {
 // handed over between goroutines) or that nobody did (a misuse, which the
 // caller checks).
 func (g *G) Released(l *Lock, mode Mode) bool {
+	if r := recording.Load(); r != nil {
+		g.tobj(r, l, lockKind(mode, tracefmt.EvUnlock, tracefmt.EvRUnlock))
+	}
 	if mode == Write {
 		l.owner = 0
 	}
@@ -196,6 +209,9 @@ func (g *G) Wait(l *Lock, mode Mode) {
 	l.sited()
 	g.waitSeq = waitSeqs.Add(1)
 	g.waitMode = mode
+	if r := recording.Load(); r != nil {
+		g.tobj(r, l, tracefmt.EvBlock)
+	}
 	g.waitLock.Store(l)
 	wakeWatchdog()
 }
@@ -206,6 +222,11 @@ var waitSeqs atomic.Uint64
 
 // Waited records that g stopped waiting.
 func (g *G) Waited() {
+	if r := recording.Load(); r != nil {
+		if l := g.waitLock.Load(); l != nil {
+			g.tobj(r, l, tracefmt.EvUnblock)
+		}
+	}
 	g.waitLock.Store(nil)
 }
 

@@ -9,6 +9,7 @@ import (
 
 	"github.com/condiag/condiag/detect/deadlock"
 	"github.com/condiag/condiag/internal/callers"
+	"github.com/condiag/condiag/internal/tracefmt"
 	"github.com/condiag/condiag/report"
 )
 
@@ -30,9 +31,10 @@ const (
 	KindRWMutex
 	KindOnce
 	KindWaitGroup
+	KindCond
 )
 
-var kindNames = [...]string{"invalid", "Mutex", "RWMutex", "Once", "WaitGroup"}
+var kindNames = [...]string{"invalid", "Mutex", "RWMutex", "Once", "WaitGroup", "Cond"}
 
 func (k Kind) String() string {
 	if int(k) < len(kindNames) {
@@ -66,6 +68,9 @@ type Lock struct {
 	// take: the lock is used like a semaphore, and a goroutine asking for
 	// it while holding it may be waiting for another to release it.
 	handedOver atomic.Bool
+	// tstate is 2*gen+1 once the lock was announced in the trace of
+	// generation gen, 2*gen while it is being announced.
+	tstate atomic.Uint64
 
 	// Guarded by slowMu.
 	resolved bool         // site and class were worked out from pcs
@@ -218,6 +223,7 @@ func SetClass(l *Lock, name string) {
 		byName["name:"+name] = c
 	}
 	l.class = c
+	traceNaming(l, tracefmt.EvClass, name, 0)
 }
 
 // SetSubclass sets the subclass of l, for nesting locks of one class
@@ -226,6 +232,7 @@ func SetSubclass(l *Lock, n int) {
 	slowMu.Lock()
 	defer slowMu.Unlock()
 	l.subclass = n
+	traceNaming(l, tracefmt.EvSubclass, "", n)
 }
 
 // SetName gives l an instance name for reports.
@@ -233,6 +240,7 @@ func SetName(l *Lock, name string) {
 	slowMu.Lock()
 	defer slowMu.Unlock()
 	l.name = name
+	traceNaming(l, tracefmt.EvName, name, 0)
 }
 
 // info describes l for the detectors. slowMu is held.

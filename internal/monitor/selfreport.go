@@ -1,8 +1,7 @@
 package monitor
 
 import (
-	"fmt"
-
+	"github.com/condiag/condiag/detect/deadlock"
 	"github.com/condiag/condiag/internal/sink"
 	"github.com/condiag/condiag/report"
 )
@@ -18,37 +17,12 @@ func reportSelf(id string, goid uint64, holds []uint64, l *Lock, heldMode, mode 
 	if id == "DL1004" && l.selfReported.Or(1)&1 != 0 {
 		return
 	}
-	f := report.New(id)
-	f.Confidence = report.Observed
-	info := l.Info()
-	lk := info.Report()
-	lk.Held = heldMode.String()
-	lk.Holder = int64(goid)
-	f.Locks = []report.Lock{lk}
 	state := "blocked"
 	if stack == nil {
 		stack = frames(stackPCs(0))
 		state = "about to block"
 	}
-	if len(stack) > 0 {
-		f.Location = stack[0]
-	}
-	f.Goroutines = []report.Goroutine{{
-		ID: int64(goid), State: state,
-		Holds: holds, WaitsFor: l.id, WaitMode: mode.String(), Stack: stack,
-	}}
-	verb := map[Mode]string{Write: "Lock", Read: "RLock"}
-	switch id {
-	case "DL1003":
-		f.Message = fmt.Sprintf("self-deadlock: goroutine %d calls %s on %s, which it already holds in %s mode", goid, verb[mode], lk.Label(), heldMode)
-		if l.kind == KindOnce {
-			f.Message = fmt.Sprintf("self-deadlock: goroutine %d calls Do on %s from inside its own Do", goid, lk.Label())
-		}
-	case "DL1004":
-		f.Severity = report.SeverityWarning
-		f.Message = fmt.Sprintf("recursive read lock: goroutine %d calls RLock on %s, which it already read-holds; it deadlocks if a writer calls Lock in between", goid, lk.Label())
-	}
-	send(f)
+	send(deadlock.SelfFinding(id, int64(goid), holds, l.Info(), heldMode, mode, state, stack))
 }
 
 // heldIDs returns the ids of the locks g holds, oldest first.
@@ -66,20 +40,15 @@ func (g *G) heldIDs() []uint64 {
 // called on l, which may be nil for a primitive never locked. The caller
 // then lets the standard library fail as it does.
 func Misuse(l *Lock, kind Kind, op string) {
-	f := report.New("DL1006")
-	f.Confidence = report.Observed
 	g := Current()
+	var info *deadlock.LockInfo
 	if l != nil {
-		f.Locks = []report.Lock{l.Info().Report()}
-	} else {
-		f.Locks = []report.Lock{{Kind: kind.String(), Class: "never locked"}}
+		i := l.Info()
+		info = &i
 	}
-	stack := frames(stackPCs(0))
-	if len(stack) > 0 {
-		f.Location = stack[0]
-	}
-	f.Goroutines = []report.Goroutine{{ID: int64(g.goid), State: "running", Holds: g.heldIDs(), Stack: stack}}
-	f.Message = fmt.Sprintf("misuse: %s by goroutine %d", op, g.goid)
+	pcs := stackPCs(0)
+	traceMisuse(g, l, kind, op, pcs)
+	f := deadlock.MisuseFinding(info, kind.String(), op, int64(g.goid), g.heldIDs(), frames(pcs))
 	if g.gp == 0 {
 		g.settle()
 	}

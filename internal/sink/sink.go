@@ -6,6 +6,7 @@ import (
 	"io"
 	"os"
 	"sync"
+	"sync/atomic"
 
 	"github.com/condiag/condiag/report"
 )
@@ -48,6 +49,7 @@ func Report(f report.Finding) bool {
 // leaves the others recorded. It returns how many were new.
 func ReportAll(fs []report.Finding) int {
 	n, h := record(fs)
+	beforeHandler(len(fs))
 	if h != nil {
 		for _, f := range fs {
 			h(f)
@@ -61,12 +63,39 @@ func ReportAll(fs []report.Finding) int {
 // handler: the watchdog, whose next findings a handler that blocks (on a
 // lock of the deadlock it reports, say) would hold up.
 func ReportAsync(fs ...report.Finding) {
-	if _, h := record(fs); h != nil {
+	if _, h := record(fs); h != nil || before.Load() != nil {
 		go func() {
+			beforeHandler(len(fs))
+			if h == nil {
+				return
+			}
 			for _, f := range fs {
 				h(f)
 			}
 		}()
+	}
+}
+
+var before atomic.Pointer[func()]
+
+// SetBeforeHandler sets a function called, in the reporting goroutine,
+// after new findings were recorded and before the handler sees them (the
+// trace recorder writes what it recorded, since a handler may end the
+// program). nil removes it.
+func SetBeforeHandler(f func()) {
+	if f == nil {
+		before.Store(nil)
+		return
+	}
+	before.Store(&f)
+}
+
+func beforeHandler(n int) {
+	if n == 0 {
+		return
+	}
+	if f := before.Load(); f != nil {
+		(*f)()
 	}
 }
 

@@ -1,0 +1,284 @@
+// Package analyze replays condiag traces through condiag's detectors.
+//
+// The replay is the online monitor's logic fed from a file instead of
+// from the running program: the same lock-order graph, wait-for graph
+// and finding builders (package detect/deadlock), so a trace gives the
+// findings the program reported while it ran (DL1001 to DL1006). What
+// only the end of a trace can tell is added when the trace was stopped
+// cleanly (trace.Stop): goroutines still blocked on a condiag primitive
+// (LK3001) and locks still held (LK3002).
+//
+// Speed and memory: see docs/performance.md. Memory does not grow with
+// the number of events, only with the number of goroutines, objects and
+// distinct stacks and chains of held locks.
+package analyze
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"slices"
+	"time"
+
+	"github.com/condiag/condiag/detect/deadlock"
+	"github.com/condiag/condiag/report"
+	"github.com/condiag/condiag/trace"
+)
+
+// Options configure an analysis.
+type Options struct {
+	// Hang is the DL1005 threshold: 0 uses the one the program ran
+	// with (recorded in the trace), a negative value turns DL1005 off.
+	Hang time.Duration
+	// Progress, if set, is called now and then with the bytes read of
+	// the current file and its size.
+	Progress func(name string, done, total int64)
+}
+
+// File describes one trace that was analysed.
+type File struct {
+	Name      string
+	Header    trace.Header
+	Events    int64
+	Bytes     int64
+	Duration  time.Duration // how much of the program the trace covers
+	Ended     bool          // stopped cleanly
+	Truncated *trace.Truncation
+	Lost      uint64
+}
+
+// Result is the outcome of an analysis.
+type Result struct {
+	Files    []File
+	Findings []report.Finding // each names its process (Finding.Process)
+	Warnings []string         // each names its file
+}
+
+// InputError is a file that cannot be analysed: unreadable, not a
+// trace, or corrupt. Its message names the file and, for a corrupt one,
+// the byte offset.
+type InputError struct {
+	Name string
+	Err  error
+}
+
+func (e *InputError) Error() string { return e.Name + ": " + e.Err.Error() }
+func (e *InputError) Unwrap() error { return e.Err }
+
+// Files analyses the traces of one program or of a process tree (one
+// file per process) and returns every finding. An unreadable or corrupt
+// file is an *InputError; a truncated one is analysed as far as it goes,
+// with a warning.
+func Files(names []string, opt Options) (*Result, error) {
+	res := &Result{}
+	for _, name := range names {
+		f, err := os.Open(name)
+		if err != nil {
+			return nil, &InputError{Name: name, Err: errors.Unwrap(err)}
+		}
+		var size int64
+		if st, err := f.Stat(); err == nil {
+			size = st.Size()
+		}
+		err = analyzeFile(res, name, f, size, opt)
+		f.Close()
+		if err != nil {
+			return nil, err
+		}
+	}
+	slices.SortStableFunc(res.Findings, func(a, b report.Finding) int { return a.Process - b.Process })
+	return res, nil
+}
+
+// Reader analyses one trace read from r, named name in messages.
+func Reader(name string, r io.Reader, opt Options) (*Result, error) {
+	res := &Result{}
+	if err := analyzeFile(res, name, r, 0, opt); err != nil {
+		return nil, err
+	}
+	return res, nil
+}
+
+func analyzeFile(res *Result, name string, src io.Reader, size int64, opt Options) error {
+	r, err := trace.NewReader(src)
+	if err != nil {
+		return &InputError{Name: name, Err: err}
+	}
+	hang := opt.Hang
+	if hang == 0 {
+		hang = r.Header().HangThreshold
+	}
+	p := newProc(r, hang)
+	for {
+		e, err := r.Next()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return &InputError{Name: name, Err: err}
+		}
+		p.event(&e)
+		if opt.Progress != nil && r.Events()&(1<<20-1) == 0 {
+			opt.Progress(name, r.Offset(), size)
+		}
+	}
+	if opt.Progress != nil {
+		opt.Progress(name, r.Offset(), size)
+	}
+	warn := func(format string, args ...any) {
+		res.Warnings = append(res.Warnings, name+": "+fmt.Sprintf(format, args...))
+	}
+	if t := r.Truncated(); t != nil {
+		warn("%s; analysed what comes before", t)
+	}
+	if r.Lost() > 0 {
+		warn("the recorder lost %d events: findings may be missing", r.Lost())
+	}
+	p.runChecks(r.EndTime())
+	if r.Ended() {
+		p.end()
+	} else if n := p.unfinished(); n > 0 {
+		warn("the trace was not stopped (the program exited or was killed without trace.Stop), so what happened after %v is unknown: %d goroutines blocked or holding locks then are not reported as leaks", r.EndTime().Round(time.Millisecond), n)
+	}
+	res.Files = append(res.Files, File{
+		Name: name, Header: r.Header(), Events: r.Events(), Bytes: r.Offset(),
+		Duration: r.EndTime(), Ended: r.Ended(), Truncated: r.Truncated(), Lost: r.Lost(),
+	})
+	res.Findings = append(res.Findings, p.findings...)
+	return nil
+}
+
+// unfinished counts the goroutines blocked or holding locks at the end.
+func (p *proc) unfinished() int {
+	n := 0
+	p.each(func(g *grout) {
+		if (g.pend != nil && g.pend.blocked) || g.waitObj != nil || len(g.heldIDs()) > 0 {
+			n++
+		}
+	})
+	return n
+}
+
+// end reports what the end of a cleanly stopped trace tells: goroutines
+// still blocked (LK3001) and locks still held (LK3002). Goroutines of a
+// reported deadlock are left out: DL1002 said it all.
+func (p *proc) end() {
+	snap := p.snapshot()
+	p.each(func(g *grout) {
+		if p.inCycle[g.id] {
+			return
+		}
+		switch {
+		case g.pend != nil && g.pend.blocked:
+			p.report(p.blockedAtEnd(g, snap))
+		case g.waitObj != nil:
+			p.report(p.waitingAtEnd(g, snap))
+		default:
+			for i := 0; i < g.n; i++ {
+				if e := &g.held[i]; g.valid(e) {
+					p.report(p.heldAtEnd(g, e, snap))
+				}
+			}
+		}
+	})
+}
+
+func (p *proc) blockedAtEnd(g *grout, snap deadlock.Snapshot) report.Finding {
+	req := g.pend
+	f := report.New("LK3001")
+	f.Confidence = report.Observed
+	lk := req.o.lockInfo().Report()
+	f.Locks = []report.Lock{lk}
+	gr := snap.Stacks[int64(g.id)]
+	gr.WaitsFor, gr.WaitMode = req.o.id, req.mode.String()
+	f.Goroutines = []report.Goroutine{gr}
+	if len(req.stack) > 0 {
+		f.Location = req.stack[0]
+	}
+	var holders []string
+	for _, h := range p.holders(req.o) {
+		holders = append(holders, fmt.Sprintf("goroutine %d", h))
+		if hg, ok := snap.Stacks[int64(h)]; ok {
+			f.Goroutines = append(f.Goroutines, hg)
+		}
+	}
+	who := "no holder is known"
+	if len(holders) > 0 {
+		who = "held by " + joinAnd(holders)
+	}
+	verb := "lock"
+	if req.mode == read {
+		verb = "read-lock"
+	}
+	f.Message = fmt.Sprintf("goroutine %d was still blocked when the trace ended, waiting %s to %s %s, %s",
+		g.id, (p.now - req.since).Round(time.Millisecond), verb, lk.Label(), who)
+	return f
+}
+
+func (p *proc) waitingAtEnd(g *grout, snap deadlock.Snapshot) report.Finding {
+	o := g.waitObj
+	f := report.New("LK3001")
+	f.Confidence = report.Observed
+	lk := o.lockInfo().Report()
+	f.Locks = []report.Lock{lk}
+	f.Goroutines = []report.Goroutine{snap.Stacks[int64(g.id)]}
+	if len(g.waitStack) > 0 {
+		f.Location = g.waitStack[0]
+	}
+	what := fmt.Sprintf("in Wait on %s", lk.Label())
+	if o.kind == trace.ObjWaitGroup {
+		what = fmt.Sprintf("in Wait on %s, whose counter is %d", lk.Label(), o.count)
+	}
+	f.Message = fmt.Sprintf("goroutine %d was still blocked when the trace ended, %s for %s",
+		g.id, what, (p.now - g.waitSince).Round(time.Millisecond))
+	return f
+}
+
+func (p *proc) heldAtEnd(g *grout, e *entry, snap deadlock.Snapshot) report.Finding {
+	f := report.New("LK3002")
+	f.Confidence = report.Observed
+	lk := e.o.lockInfo().Report()
+	lk.Held, lk.Holder = e.mode.String(), int64(g.id)
+	f.Locks = []report.Lock{lk}
+	gr := snap.Stacks[int64(g.id)]
+	gr.Stack = e.stack
+	f.Goroutines = []report.Goroutine{gr}
+	if len(e.stack) > 0 {
+		f.Location = e.stack[0]
+	}
+	f.Message = fmt.Sprintf("%s was still held (%s) by goroutine %d when the trace ended", lk.Label(), e.mode, g.id)
+	return f
+}
+
+// holders returns the goroutines holding o.
+func (p *proc) holders(o *object) []uint64 {
+	var out []uint64
+	p.each(func(g *grout) {
+		if _, ok := p.holdsMode(g, o); ok {
+			out = append(out, g.id)
+		}
+	})
+	return out
+}
+
+func joinAnd(s []string) string {
+	switch len(s) {
+	case 0:
+		return ""
+	case 1:
+		return s[0]
+	}
+	out := ""
+	for i, x := range s {
+		switch {
+		case i == 0:
+		case i == len(s)-1:
+			out += " and "
+		default:
+			out += ", "
+		}
+		out += x
+	}
+	return out
+}

@@ -1,0 +1,765 @@
+package monitor
+
+import (
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"runtime"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"time"
+	_ "unsafe" // for go:linkname
+
+	"github.com/condiag/condiag/detect/deadlock"
+	"github.com/condiag/condiag/internal/callers"
+	"github.com/condiag/condiag/internal/sink"
+	"github.com/condiag/condiag/internal/tracefmt"
+	"github.com/condiag/condiag/report"
+)
+
+// The recorder writes the trace of package trace.
+//
+// Each goroutine appends its events to a buffer of its own (gtrace), with
+// no lock: it writes past the published length and then publishes the new
+// length with an atomic store. The flusher goroutine cuts what was
+// published from every buffer, under the buffer's mutex, at least every
+// flushEvery, and writes it as one chunk with the strings and stacks
+// defined since the last chunk. A full buffer is set aside by its owner,
+// under the same mutex, for the next cut; when too much is set aside the
+// owner flushes itself (backpressure: nothing is dropped).
+//
+// Stacks are interned on the hot path by the hash of their return
+// addresses, in a lock-free cache in front of a map; they are symbolized
+// when the chunk that first needs them is written.
+
+//go:linkname nanotime runtime.nanotime
+func nanotime() int64
+
+const (
+	flushEvery  = 100 * time.Millisecond
+	tbufSize    = 2048
+	flushLimit  = 1 << 20 // bytes set aside before the owner flushes itself
+	stackDepth  = 32
+	cacheBits   = 12
+	cacheIDBits = 24
+)
+
+// recording is the recorder while a trace is being recorded.
+var recording atomic.Pointer[recorder]
+
+// startMu serializes StartTrace and StopTrace.
+var startMu sync.Mutex
+
+var generation atomic.Uint32
+
+// Tracing reports whether a trace is being recorded.
+func Tracing() bool { return recording.Load() != nil }
+
+type stackDef struct {
+	pcs    []uintptr
+	frames []report.Frame
+}
+
+type recorder struct {
+	gen     uint32
+	want    uint64 // tstate of a lock announced in this generation
+	start   int64  // nanotime at start
+	stopc   chan struct{}
+	done    chan struct{}
+	sigc    chan os.Signal
+	stopped atomic.Bool
+
+	mu         sync.Mutex // serializes flushes
+	w          io.Writer
+	err        error
+	body, buf  []byte
+	doneStr    int // strings written so far
+	doneStacks int // stacks written so far
+
+	dmu         sync.Mutex // guards the definitions
+	strs        map[string]uint64
+	strList     []string
+	stackByHash map[uint64]uint64
+	stackByKey  map[string]uint64
+	stackDefs   []stackDef
+	cache       [1 << cacheBits]atomic.Uint64
+
+	pmu     sync.Mutex // guards orphans
+	orphans []tracefmt.Batch
+	aside   atomic.Int64 // bytes set aside in full buffers and orphans
+}
+
+// gtrace is a goroutine's trace buffer.
+type gtrace struct {
+	mu   sync.Mutex
+	buf  []byte        // the owner writes past pub, unlocked
+	pub  atomic.Uint32 // length published
+	gen  uint32        // generation of buf; changed under mu
+	prev uint64        // owner: time of its last event
+	// Guarded by mu.
+	done uint32           // length cut so far
+	base uint64           // time of the event before buf[done]
+	full []tracefmt.Batch // batches set aside, oldest first
+}
+
+// StartTrace starts recording a trace to w.
+func StartTrace(w io.Writer) error {
+	startMu.Lock()
+	defer startMu.Unlock()
+	if recording.Load() != nil {
+		return errors.New("condiag trace: already recording")
+	}
+	gen := generation.Add(1)
+	r := &recorder{
+		gen: gen, want: uint64(gen)<<1 | 1, start: nanotime(), w: w,
+		stopc: make(chan struct{}), done: make(chan struct{}), sigc: make(chan os.Signal, 1),
+		strs: map[string]uint64{}, stackByHash: map[uint64]uint64{}, stackByKey: map[string]uint64{},
+	}
+	hdr := tracefmt.AppendHeader(nil, headerFields(time.Now()))
+	if _, err := w.Write(hdr); err != nil {
+		return fmt.Errorf("condiag trace: writing the header: %w", err)
+	}
+	recording.Store(r)
+	sink.SetBeforeHandler(r.onFinding)
+	signal.Notify(r.sigc, syscall.SIGINT, syscall.SIGTERM)
+	go r.loop()
+	return nil
+}
+
+// StopTrace stops the recording, writes what is left and reports the
+// first error met while writing.
+func StopTrace() error {
+	startMu.Lock()
+	defer startMu.Unlock()
+	r := recording.Load()
+	if r == nil {
+		return errors.New("condiag trace: not recording")
+	}
+	recording.Store(nil)
+	sink.SetBeforeHandler(nil)
+	signal.Stop(r.sigc)
+	close(r.stopc)
+	<-r.done
+	r.stopped.Store(true)
+	r.flush(tracefmt.FlagEnd)
+	return r.err
+}
+
+func headerFields(now time.Time) []tracefmt.HeaderField {
+	host, _ := os.Hostname()
+	hang := int64(deadlock.HangThreshold())
+	return []tracefmt.HeaderField{
+		{Key: tracefmt.FieldPID, Type: tracefmt.ValUint, U: uint64(os.Getpid())},
+		{Key: tracefmt.FieldPPID, Type: tracefmt.ValUint, U: uint64(os.Getppid())},
+		{Key: tracefmt.FieldCmdline, Type: tracefmt.ValStrings, SS: os.Args},
+		{Key: tracefmt.FieldStart, Type: tracefmt.ValUint, U: uint64(now.UnixNano())},
+		{Key: tracefmt.FieldClock, Type: tracefmt.ValString, S: "monotonic ns"},
+		{Key: tracefmt.FieldGoVersion, Type: tracefmt.ValString, S: runtime.Version()},
+		{Key: tracefmt.FieldHang, Type: tracefmt.ValInt, I: max(hang, 0)},
+		{Key: tracefmt.FieldHost, Type: tracefmt.ValString, S: host},
+		{Key: tracefmt.FieldGOMAXPROC, Type: tracefmt.ValUint, U: uint64(runtime.GOMAXPROCS(0))},
+	}
+}
+
+func (r *recorder) loop() {
+	defer close(r.done)
+	t := time.NewTicker(flushEvery)
+	defer t.Stop()
+	for {
+		select {
+		case <-t.C:
+			r.flush(0)
+		case sig := <-r.sigc:
+			r.onSignal(sig)
+		case <-r.stopc:
+			return
+		}
+	}
+}
+
+// onSignal writes what was recorded, then lets the signal do what it
+// would have done without the recorder: the program's own handlers run
+// (os/signal delivered it to them too) and, when there is none, the
+// runtime's default action kills the process once the signal is raised
+// again with the recorder's handler removed.
+func (r *recorder) onSignal(sig os.Signal) {
+	r.flush(tracefmt.FlagSignal)
+	signal.Stop(r.sigc)
+	if s, ok := sig.(syscall.Signal); ok {
+		syscall.Kill(os.Getpid(), s)
+	}
+}
+
+// onFinding writes what was recorded before a finding's handler runs,
+// which may end the program.
+func (r *recorder) onFinding() {
+	if !r.stopped.Load() {
+		r.flush(tracefmt.FlagFinding)
+	}
+}
+
+// flush cuts every buffer and writes one chunk.
+func (r *recorder) flush(flags uint64) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.err != nil {
+		return
+	}
+	now := uint64(nanotime() - r.start)
+	var batches []tracefmt.Batch
+	for _, g := range states() {
+		batches = g.tcut(r, batches)
+	}
+	r.pmu.Lock()
+	batches = append(batches, r.orphans...)
+	r.orphans = nil
+	r.pmu.Unlock()
+	for _, b := range batches {
+		r.aside.Add(-int64(len(b.Events)))
+	}
+	body := tracefmt.Body{Flags: flags, Time: now, Batches: batches}
+	body.Stacks, body.Strings = r.newDefs()
+	r.body = tracefmt.AppendBody(r.body[:0], &body)
+	r.buf = tracefmt.AppendChunk(r.buf[:0], r.body)
+	if _, err := r.w.Write(r.buf); err != nil {
+		r.err = fmt.Errorf("condiag trace: %w", err)
+		fmt.Fprintf(os.Stderr, "condiag: trace recording stopped: %v\n", err)
+	}
+	if len(r.buf) > 1<<20 {
+		r.buf, r.body = nil, nil
+	}
+}
+
+// newDefs returns the stacks and strings defined since the last chunk,
+// symbolizing the stacks.
+func (r *recorder) newDefs() ([][]tracefmt.Frame, []string) {
+	r.dmu.Lock()
+	defs := r.stackDefs[r.doneStacks:len(r.stackDefs):len(r.stackDefs)]
+	r.doneStacks = len(r.stackDefs)
+	r.dmu.Unlock()
+	syms := make([][]report.Frame, len(defs))
+	for i, d := range defs {
+		if d.pcs != nil {
+			syms[i] = frames(d.pcs)
+		} else {
+			syms[i] = d.frames
+		}
+	}
+	r.dmu.Lock()
+	defer r.dmu.Unlock()
+	stacks := make([][]tracefmt.Frame, len(defs))
+	for i, fs := range syms {
+		st := make([]tracefmt.Frame, len(fs))
+		for j, f := range fs {
+			st[j] = tracefmt.Frame{Func: r.str(f.Func), File: r.str(f.File), Line: uint64(max(f.Line, 0))}
+		}
+		stacks[i] = st
+	}
+	strs := r.strList[r.doneStr:]
+	r.doneStr = len(r.strList)
+	return stacks, strs
+}
+
+// str interns s; dmu is held.
+func (r *recorder) str(s string) uint64 {
+	if s == "" {
+		return 0
+	}
+	if id, ok := r.strs[s]; ok {
+		return id
+	}
+	r.strList = append(r.strList, s)
+	id := uint64(len(r.strList))
+	r.strs[s] = id
+	return id
+}
+
+func (r *recorder) intern(s string) uint64 {
+	r.dmu.Lock()
+	defer r.dmu.Unlock()
+	return r.str(s)
+}
+
+func hashPCs(pcs []uintptr) uint64 {
+	h := uint64(0xcbf29ce484222325)
+	for _, pc := range pcs {
+		h ^= uint64(pc)
+		h *= 0x100000001b3
+		h ^= h >> 31
+	}
+	h ^= uint64(len(pcs))
+	h *= 0x9E3779B97F4A7C15
+	return h
+}
+
+// stackID interns a stack of return addresses.
+func (r *recorder) stackID(pcs []uintptr) uint64 {
+	h := hashPCs(pcs)
+	s := &r.cache[h>>(64-cacheBits)]
+	const mask = 1<<cacheIDBits - 1
+	if e := s.Load(); e&^mask == h&^mask && e&mask != 0 {
+		return e & mask
+	}
+	return r.stackSlow(h, pcs)
+}
+
+func (r *recorder) stackSlow(h uint64, pcs []uintptr) uint64 {
+	r.dmu.Lock()
+	defer r.dmu.Unlock()
+	id, ok := r.stackByHash[h]
+	if !ok {
+		r.stackDefs = append(r.stackDefs, stackDef{pcs: append([]uintptr(nil), pcs...)})
+		id = uint64(len(r.stackDefs))
+		r.stackByHash[h] = id
+	}
+	const mask = 1<<cacheIDBits - 1
+	if id <= mask {
+		r.cache[h>>(64-cacheBits)].Store(h&^mask | id)
+	}
+	return id
+}
+
+// framesID interns a symbolized stack.
+func (r *recorder) framesID(fs []report.Frame) uint64 {
+	var b strings.Builder
+	for _, f := range fs {
+		fmt.Fprintf(&b, "%s\x00%s\x00%d\x00", f.Func, f.File, f.Line)
+	}
+	key := b.String()
+	r.dmu.Lock()
+	defer r.dmu.Unlock()
+	id, ok := r.stackByKey[key]
+	if !ok {
+		r.stackDefs = append(r.stackDefs, stackDef{frames: fs})
+		id = uint64(len(r.stackDefs))
+		r.stackByKey[key] = id
+	}
+	return id
+}
+
+// tcut appends g's batches to out: those set aside, then what was
+// published since the last cut.
+func (g *G) tcut(r *recorder, out []tracefmt.Batch) []tracefmt.Batch {
+	t := &g.tr
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if t.gen != r.gen {
+		return out
+	}
+	out = append(out, t.full...)
+	t.full = nil
+	pub := t.pub.Load()
+	if pub <= t.done {
+		return out
+	}
+	ev := append([]byte(nil), t.buf[t.done:pub]...)
+	out = append(out, tracefmt.Batch{G: g.goid, Base: t.base, Events: ev})
+	r.aside.Add(int64(len(ev)))
+	for b := ev; len(b) > 0; {
+		n, dt, ok := tracefmt.EventLen(b)
+		if !ok {
+			break
+		}
+		t.base += dt
+		b = b[n:]
+	}
+	t.done = pub
+	return out
+}
+
+// tdetach sets aside what g's buffer holds, for a state that is being
+// reused or dropped, and makes the next event start a new buffer.
+func (g *G) tdetach() {
+	t := &g.tr
+	if t.buf == nil {
+		return
+	}
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	r := recording.Load()
+	if r != nil && t.gen == r.gen {
+		var bs []tracefmt.Batch
+		bs = append(bs, t.full...)
+		if pub := t.pub.Load(); pub > t.done {
+			bs = append(bs, tracefmt.Batch{G: g.goid, Base: t.base, Events: append([]byte(nil), t.buf[t.done:pub]...)})
+		}
+		r.pmu.Lock()
+		r.orphans = append(r.orphans, bs...)
+		r.pmu.Unlock()
+	}
+	t.full = nil
+	t.gen = 0
+}
+
+// thandoff sets g's full buffer aside and empties it.
+func (g *G) thandoff(r *recorder) {
+	t := &g.tr
+	t.mu.Lock()
+	if pub := t.pub.Load(); pub > t.done {
+		ev := append([]byte(nil), t.buf[t.done:pub]...)
+		t.full = append(t.full, tracefmt.Batch{G: g.goid, Base: t.base, Events: ev})
+		r.aside.Add(int64(len(ev)))
+	}
+	t.base = t.prev
+	t.done = 0
+	t.pub.Store(0)
+	t.mu.Unlock()
+	if r.aside.Load() > flushLimit {
+		r.flush(0)
+	}
+}
+
+// tinit starts g's buffer in generation r.gen and announces g.
+func (g *G) tinit(r *recorder) {
+	t := &g.tr
+	t.mu.Lock()
+	if t.buf == nil {
+		t.buf = make([]byte, 0, tbufSize)
+	}
+	t.full = nil
+	t.done, t.base, t.prev = 0, 0, 0
+	t.pub.Store(0)
+	t.gen = r.gen
+	t.mu.Unlock()
+	creator, site := creation()
+	var siteID uint64
+	if site.File != "" {
+		siteID = r.framesID([]report.Frame{site})
+	}
+	b := g.tbegin(r, tracefmt.EvGoroutine)
+	b = binary.AppendUvarint(b, creator)
+	b = binary.AppendUvarint(b, siteID)
+	g.tend(b)
+}
+
+// creation returns the id of the goroutine that created the calling one
+// and where, from its traceback.
+func creation() (uint64, report.Frame) {
+	buf := make([]byte, 4096)
+	for {
+		n := runtime.Stack(buf, false)
+		if n < len(buf) || len(buf) >= 1<<20 {
+			buf = buf[:n]
+			break
+		}
+		buf = make([]byte, 2*len(buf))
+	}
+	s := string(buf)
+	i := strings.LastIndex(s, "\ncreated by ")
+	if i < 0 {
+		return 0, report.Frame{}
+	}
+	lines := strings.SplitN(s[i+1:], "\n", 3)
+	fn := strings.TrimPrefix(lines[0], "created by ")
+	var creator uint64
+	if j := strings.Index(fn, " in goroutine "); j >= 0 {
+		creator, _ = strconv.ParseUint(fn[j+len(" in goroutine "):], 10, 64)
+		fn = fn[:j]
+	}
+	f := report.Frame{Func: fn}
+	if len(lines) > 1 {
+		loc := strings.TrimSpace(lines[1])
+		if j := strings.LastIndex(loc, " +0x"); j >= 0 {
+			loc = loc[:j]
+		}
+		if j := strings.LastIndex(loc, ":"); j >= 0 {
+			f.File = loc[:j]
+			f.Line, _ = strconv.Atoi(loc[j+1:])
+		}
+	}
+	return creator, f
+}
+
+// tbegin starts an event of kind k in g's buffer and returns the buffer
+// with the kind and the time delta appended; [G.tend] publishes it.
+func (g *G) tbegin(r *recorder, k tracefmt.Kind) []byte {
+	t := &g.tr
+	if t.gen != r.gen {
+		g.tinit(r)
+	}
+	n := int(t.pub.Load())
+	if cap(t.buf)-n < tracefmt.MaxEvent {
+		g.thandoff(r)
+		n = 0
+	}
+	now := uint64(nanotime() - r.start)
+	if now < t.prev {
+		now = t.prev
+	}
+	dt := now - t.prev
+	t.prev = now
+	b := append(t.buf[:n], byte(k))
+	return binary.AppendUvarint(b, dt)
+}
+
+func (g *G) tend(b []byte) { g.tr.pub.Store(uint32(len(b))) }
+
+// announce makes sure l was described in this trace before g's event
+// about it.
+func (r *recorder) announce(g *G, l *Lock) {
+	for {
+		s := l.tstate.Load()
+		if s == r.want {
+			return
+		}
+		if s == r.want&^1 {
+			runtime.Gosched() // another goroutine is announcing it
+			continue
+		}
+		if l.tstate.CompareAndSwap(s, r.want&^1) {
+			break
+		}
+	}
+	var site uint64
+	if l.kind != KindWaitGroup && l.kind != KindCond {
+		l.sited()
+		for !l.pcsReady.Load() {
+			runtime.Gosched()
+		}
+		site = r.stackID(l.pcs[:l.npcs])
+	} else if l.npcs > 0 {
+		site = r.stackID(l.pcs[:l.npcs])
+	}
+	slowMu.Lock()
+	var class, name string
+	if l.class != nil && l.class.named {
+		class = l.class.key
+	}
+	sub, name := l.subclass, l.name
+	slowMu.Unlock()
+	b := g.tbegin(r, tracefmt.EvObject)
+	b = binary.AppendUvarint(b, l.id)
+	b = binary.AppendUvarint(b, uint64(l.kind))
+	b = binary.AppendUvarint(b, site)
+	g.tend(b)
+	if class != "" {
+		g.tnaming(r, l, tracefmt.EvClass, class, 0)
+	}
+	if sub != 0 {
+		g.tnaming(r, l, tracefmt.EvSubclass, "", sub)
+	}
+	if name != "" {
+		g.tnaming(r, l, tracefmt.EvName, name, 0)
+	}
+	l.tstate.Store(r.want)
+}
+
+func (g *G) tnaming(r *recorder, l *Lock, k tracefmt.Kind, s string, n int) {
+	var arg uint64
+	if k == tracefmt.EvSubclass {
+		arg = tracefmt.Zigzag(int64(n))
+	} else {
+		arg = r.intern(s)
+	}
+	b := g.tbegin(r, k)
+	b = binary.AppendUvarint(b, l.id)
+	b = binary.AppendUvarint(b, arg)
+	g.tend(b)
+}
+
+// traceNaming records a SetClass, SetSubclass or SetName of a lock that
+// was announced already (or is being announced: then the event may
+// repeat what the announcement says). slowMu is held.
+func traceNaming(l *Lock, k tracefmt.Kind, s string, n int) {
+	r := recording.Load()
+	if r == nil || l.tstate.Load()>>1 != uint64(r.gen) {
+		return
+	}
+	Current().tnaming(r, l, k, s, n)
+}
+
+// tlock records an event about l with the caller's stack.
+//
+//go:noinline
+func (g *G) tlock(r *recorder, l *Lock, k tracefmt.Kind) {
+	if l.tstate.Load() != r.want {
+		r.announce(g, l)
+	}
+	var pcs [stackDepth]uintptr
+	n := callers.Get(pcs[:])
+	st := r.stackID(pcs[:n])
+	b := g.tbegin(r, k)
+	b = binary.AppendUvarint(b, l.id)
+	b = binary.AppendUvarint(b, st)
+	g.tend(b)
+}
+
+// tobj records an event about l with no stack.
+func (g *G) tobj(r *recorder, l *Lock, k tracefmt.Kind) {
+	if l.tstate.Load() != r.want {
+		r.announce(g, l)
+	}
+	b := g.tbegin(r, k)
+	b = binary.AppendUvarint(b, l.id)
+	g.tend(b)
+}
+
+func lockKind(mode Mode, write, read tracefmt.Kind) tracefmt.Kind {
+	if mode == Read {
+		return read
+	}
+	return write
+}
+
+// TraceTryFail records a failed TryLock or TryRLock of l.
+func TraceTryFail(l *Lock, mode Mode) {
+	if r := recording.Load(); r != nil {
+		Current().tobj(r, l, lockKind(mode, tracefmt.EvTryFail, tracefmt.EvTryRFail))
+	}
+}
+
+// TraceWaitGroupAdd records wg.Add(delta) of the wait group whose state
+// is l.
+func TraceWaitGroupAdd(l *Lock, delta int) {
+	r := recording.Load()
+	if r == nil {
+		return
+	}
+	g := Current()
+	if l.tstate.Load() != r.want {
+		r.announce(g, l)
+	}
+	b := g.tbegin(r, tracefmt.EvWGAdd)
+	b = binary.AppendUvarint(b, l.id)
+	b = binary.AppendUvarint(b, tracefmt.Zigzag(int64(delta)))
+	g.tend(b)
+}
+
+// TraceWaitGroupWait records the start of a Wait on l; the caller calls
+// the returned function when it returns.
+//
+//go:noinline
+func TraceWaitGroupWait(l *Lock) {
+	if r := recording.Load(); r != nil {
+		Current().tlock(r, l, tracefmt.EvWGWait)
+	}
+}
+
+// TraceWaitGroupWaited records the end of a Wait on l.
+func TraceWaitGroupWaited(l *Lock) {
+	if r := recording.Load(); r != nil {
+		Current().tobj(r, l, tracefmt.EvWGWaited)
+	}
+}
+
+// TraceCondWait records the start of a Wait on the cond whose state is l,
+// with the state of its locker (nil if it is not a condiag lock).
+//
+//go:noinline
+func TraceCondWait(l, locker *Lock) {
+	r := recording.Load()
+	if r == nil {
+		return
+	}
+	g := Current()
+	if l.tstate.Load() != r.want {
+		r.announce(g, l)
+	}
+	var lid uint64
+	if locker != nil {
+		if locker.tstate.Load() != r.want {
+			r.announce(g, locker)
+		}
+		lid = locker.id
+	}
+	var pcs [stackDepth]uintptr
+	n := callers.Get(pcs[:])
+	st := r.stackID(pcs[:n])
+	b := g.tbegin(r, tracefmt.EvCondWait)
+	b = binary.AppendUvarint(b, l.id)
+	b = binary.AppendUvarint(b, lid)
+	b = binary.AppendUvarint(b, st)
+	g.tend(b)
+}
+
+// TraceCond records a CondWoken, CondSignal or CondBroadcast event.
+func TraceCond(l *Lock, k tracefmt.Kind) {
+	if r := recording.Load(); r != nil {
+		Current().tobj(r, l, k)
+	}
+}
+
+// traceMisuse records a misuse of l (nil when the primitive has no
+// state) of the given kind.
+func traceMisuse(g *G, l *Lock, kind Kind, op string, pcs []uintptr) {
+	r := recording.Load()
+	if r == nil {
+		return
+	}
+	var id uint64
+	if l != nil {
+		if l.tstate.Load() != r.want {
+			r.announce(g, l)
+		}
+		id = l.id
+	}
+	opID := r.intern(op)
+	st := r.stackID(pcs)
+	b := g.tbegin(r, tracefmt.EvMisuse)
+	b = binary.AppendUvarint(b, id)
+	b = binary.AppendUvarint(b, uint64(kind))
+	b = binary.AppendUvarint(b, opID)
+	b = binary.AppendUvarint(b, st)
+	g.tend(b)
+}
+
+// NewObject returns the state of a wait group or cond, which take part in
+// the trace but not in the lock-order graph. Its site is where it was
+// first used while tracing.
+//
+//go:noinline
+func NewObject(kind Kind) *Lock {
+	l := NewLock(kind)
+	l.unsited.Store(false)
+	l.npcs = uint8(callers.Get(l.pcs[:]))
+	l.pcsReady.Store(true)
+	return l
+}
+
+func init() {
+	if path := os.Getenv("CONDIAG_TRACE"); path != "" {
+		if err := startFromEnv(path); err != nil {
+			fmt.Fprintf(os.Stderr, "condiag: CONDIAG_TRACE=%s: %v\n", path, err)
+		}
+	}
+}
+
+// TracePath expands %p in a CONDIAG_TRACE path to the process id (%% is
+// a percent sign).
+func TracePath(path string, pid int) string {
+	var b strings.Builder
+	for i := 0; i < len(path); i++ {
+		if path[i] == '%' && i+1 < len(path) {
+			switch path[i+1] {
+			case 'p':
+				b.WriteString(strconv.Itoa(pid))
+				i++
+				continue
+			case '%':
+				b.WriteByte('%')
+				i++
+				continue
+			}
+		}
+		b.WriteByte(path[i])
+	}
+	return b.String()
+}
+
+func startFromEnv(path string) error {
+	f, err := os.OpenFile(TracePath(path, os.Getpid()), os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o644)
+	if err != nil {
+		return err
+	}
+	if err := StartTrace(f); err != nil {
+		f.Close()
+		return err
+	}
+	return nil
+}

@@ -1,0 +1,116 @@
+package trace
+
+import (
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/condiag/condiag/internal/tracefmt"
+)
+
+// Kind is the kind of an event. Numbers are permanent.
+type Kind uint8
+
+// The event kinds of format version 1.
+const (
+	EvGoroutine  = Kind(tracefmt.EvGoroutine)  // first event of a goroutine: Arg is its creator, Stack where it was created
+	EvObject     = Kind(tracefmt.EvObject)     // first event about Obj: Arg is its ObjKind, Stack where it was first used
+	EvClass      = Kind(tracefmt.EvClass)      // SetClass(Obj, Str)
+	EvSubclass   = Kind(tracefmt.EvSubclass)   // SetSubclass(Obj, Arg)
+	EvName       = Kind(tracefmt.EvName)       // SetName(Obj, Str)
+	EvLock       = Kind(tracefmt.EvLock)       // Lock of Obj called at Stack; granted unless EvBlock follows
+	EvRLock      = Kind(tracefmt.EvRLock)      // RLock of Obj called at Stack; granted unless EvBlock follows
+	EvTryLock    = Kind(tracefmt.EvTryLock)    // TryLock of Obj succeeded, at Stack
+	EvTryRLock   = Kind(tracefmt.EvTryRLock)   // TryRLock of Obj succeeded, at Stack
+	EvTryFail    = Kind(tracefmt.EvTryFail)    // TryLock of Obj failed
+	EvTryRFail   = Kind(tracefmt.EvTryRFail)   // TryRLock of Obj failed
+	EvBlock      = Kind(tracefmt.EvBlock)      // the goroutine's Lock or RLock of Obj blocks
+	EvUnblock    = Kind(tracefmt.EvUnblock)    // ... and was granted
+	EvUnlock     = Kind(tracefmt.EvUnlock)     // Unlock of Obj
+	EvRUnlock    = Kind(tracefmt.EvRUnlock)    // RUnlock of Obj
+	EvWGAdd      = Kind(tracefmt.EvWGAdd)      // WaitGroup Obj: Add(Arg); Done is Add(-1)
+	EvWGWait     = Kind(tracefmt.EvWGWait)     // WaitGroup Obj: Wait called at Stack
+	EvWGWaited   = Kind(tracefmt.EvWGWaited)   // WaitGroup Obj: Wait returned
+	EvCondWait   = Kind(tracefmt.EvCondWait)   // Cond Obj: Wait called at Stack; Arg is its locker (0 if not condiag's)
+	EvCondWoken  = Kind(tracefmt.EvCondWoken)  // Cond Obj: Wait woke up, before relocking
+	EvCondSignal = Kind(tracefmt.EvCondSignal) // Cond Obj: Signal
+	EvCondBcast  = Kind(tracefmt.EvCondBcast)  // Cond Obj: Broadcast
+	EvMisuse     = Kind(tracefmt.EvMisuse)     // misuse Str of Obj (0 if it has no state) of ObjKind Arg, at Stack
+)
+
+// String returns the kind's name, as the trace header gives it.
+func (k Kind) String() string {
+	if int(k) < len(tracefmt.Specs) && tracefmt.Specs[k].Name != "" {
+		return tracefmt.Specs[k].Name
+	}
+	return fmt.Sprintf("Kind(%d)", uint8(k))
+}
+
+// ObjKind is the kind of an object: the Arg of EvObject and EvMisuse.
+type ObjKind int64
+
+// Object kinds.
+const (
+	ObjMutex     = ObjKind(tracefmt.ObjMutex)
+	ObjRWMutex   = ObjKind(tracefmt.ObjRWMutex)
+	ObjOnce      = ObjKind(tracefmt.ObjOnce)
+	ObjWaitGroup = ObjKind(tracefmt.ObjWaitGroup)
+	ObjCond      = ObjKind(tracefmt.ObjCond)
+)
+
+func (k ObjKind) String() string {
+	if k > 0 && int(k) < len(tracefmt.ObjKindNames) {
+		return tracefmt.ObjKindNames[k]
+	}
+	return fmt.Sprintf("ObjKind(%d)", int64(k))
+}
+
+// StackID refers to a stack of the trace; 0 means none.
+type StackID uint64
+
+// Event is one event of a trace. Which fields mean something depends on
+// the kind (see the kinds' comments); the others are zero. An event of a
+// kind this package does not know (written by a newer condiag) still
+// has its fields filled from the argument types the file declares.
+type Event struct {
+	Kind  Kind
+	Time  time.Duration // since the trace started
+	G     uint64        // goroutine
+	Obj   uint64        // object: lock, wait group or cond
+	Arg   int64
+	Str   string
+	Stack StackID
+}
+
+// String formats e in the text form `condiag dump` prints, without
+// resolving its stack.
+func (e Event) String() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "%14.6fms G%d %s", float64(e.Time)/1e6, e.G, e.Kind)
+	if e.Obj != 0 {
+		fmt.Fprintf(&b, " obj=%d", e.Obj)
+	}
+	switch e.Kind {
+	case EvGoroutine:
+		fmt.Fprintf(&b, " creator=G%d", e.Arg)
+	case EvObject, EvMisuse:
+		fmt.Fprintf(&b, " kind=%s", ObjKind(e.Arg))
+	case EvSubclass:
+		fmt.Fprintf(&b, " subclass=%d", e.Arg)
+	case EvWGAdd:
+		fmt.Fprintf(&b, " delta=%d", e.Arg)
+	case EvCondWait:
+		fmt.Fprintf(&b, " lock=%d", e.Arg)
+	default:
+		if e.Arg != 0 {
+			fmt.Fprintf(&b, " arg=%d", e.Arg)
+		}
+	}
+	if e.Str != "" {
+		fmt.Fprintf(&b, " %q", e.Str)
+	}
+	if e.Stack != 0 {
+		fmt.Fprintf(&b, " stack=%d", e.Stack)
+	}
+	return b.String()
+}
