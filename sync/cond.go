@@ -44,7 +44,6 @@ func (c *Cond) state() *monitor.Lock {
 	return c.st.Load()
 }
 
-
 // condLocker forwards Lock and Unlock to the outer Cond's L, read at each
 // call, as the standard Cond reads its own L.
 type condLocker Cond

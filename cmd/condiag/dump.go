@@ -103,4 +103,3 @@ func orEmpty(fs []report.Frame) []report.Frame {
 	}
 	return fs
 }
-

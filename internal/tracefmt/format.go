@@ -47,10 +47,10 @@ const MaxChunk = 64 << 20
 
 // Chunk flags.
 const (
-	FlagEnd       = 1 << iota // the trace was stopped: the last chunk
-	FlagSignal                // cut on a terminating signal
-	FlagExit                  // cut because the program is exiting
-	FlagFinding               // cut because a finding was reported
+	FlagEnd     = 1 << iota // the trace was stopped: the last chunk
+	FlagSignal              // cut on a terminating signal
+	FlagExit                // cut because the program is exiting
+	FlagFinding             // cut because a finding was reported
 )
 
 // Header field keys.
@@ -89,30 +89,30 @@ type Kind uint8
 
 // Event kinds. Numbers are permanent: a retired kind leaves a gap.
 const (
-	EvNone      Kind = iota
-	EvGoroutine      // first event of a goroutine: creator, creation site
-	EvObject         // first event of an object: id, kind, first-use site
-	EvClass          // SetClass
-	EvSubclass       // SetSubclass
-	EvName           // SetName
-	EvLock           // Lock requested (blocking)
-	EvRLock          // RLock requested (blocking)
-	EvTryLock        // TryLock succeeded
-	EvTryRLock       // TryRLock succeeded
-	EvTryFail        // TryLock failed
-	EvTryRFail       // TryRLock failed
-	EvBlock          // the pending request blocks
-	EvUnblock        // the pending request was granted after blocking
-	EvUnlock         // Unlock
-	EvRUnlock        // RUnlock
-	EvWGAdd          // WaitGroup.Add (Done is Add(-1))
-	EvWGWait         // WaitGroup.Wait blocks
-	EvWGWaited       // WaitGroup.Wait returned
-	EvCondWait       // Cond.Wait starts
-	EvCondWoken      // Cond.Wait woke (before relocking)
-	EvCondSignal     // Cond.Signal
-	EvCondBcast      // Cond.Broadcast
-	EvMisuse         // a misuse found by the primitive
+	EvNone       Kind = iota
+	EvGoroutine       // first event of a goroutine: creator, creation site
+	EvObject          // first event of an object: id, kind, first-use site
+	EvClass           // SetClass
+	EvSubclass        // SetSubclass
+	EvName            // SetName
+	EvLock            // Lock requested (blocking)
+	EvRLock           // RLock requested (blocking)
+	EvTryLock         // TryLock succeeded
+	EvTryRLock        // TryRLock succeeded
+	EvTryFail         // TryLock failed
+	EvTryRFail        // TryRLock failed
+	EvBlock           // the pending request blocks
+	EvUnblock         // the pending request was granted after blocking
+	EvUnlock          // Unlock
+	EvRUnlock         // RUnlock
+	EvWGAdd           // WaitGroup.Add (Done is Add(-1))
+	EvWGWait          // WaitGroup.Wait blocks
+	EvWGWaited        // WaitGroup.Wait returned
+	EvCondWait        // Cond.Wait starts
+	EvCondWoken       // Cond.Wait woke (before relocking)
+	EvCondSignal      // Cond.Signal
+	EvCondBcast       // Cond.Broadcast
+	EvMisuse          // a misuse found by the primitive
 	NumKinds
 )
 
