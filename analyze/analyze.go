@@ -110,6 +110,7 @@ func analyzeFile(res *Result, name string, src io.Reader, size int64, opt Option
 		hang = r.Header().HangThreshold
 	}
 	p := newProc(r, hang)
+	p.hangFixed = opt.Hang != 0
 	for {
 		e, err := r.Next()
 		if err == io.EOF {
@@ -136,6 +137,7 @@ func analyzeFile(res *Result, name string, src io.Reader, size int64, opt Option
 		warn("the recorder lost %d events: findings may be missing", r.Lost())
 	}
 	p.runChecks(r.EndTime())
+	p.settle(r.EndTime())
 	if r.Ended() {
 		p.end()
 	} else if n := p.unfinished(); n > 0 {

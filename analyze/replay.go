@@ -134,15 +134,18 @@ const (
 
 // proc is the replay of one process's trace.
 type proc struct {
-	r      *trace.Reader
-	pid    int
-	hang   time.Duration
-	now    time.Duration
-	objs   []*object
-	objMap map[uint64]*object
-	gs     []*grout
-	gMap   map[uint64]*grout
-	lastG  *grout
+	r    *trace.Reader
+	pid  int
+	hang time.Duration
+	// hangFixed is set when the threshold was given by the caller, not
+	// taken from the trace.
+	hangFixed bool
+	now       time.Duration
+	objs      []*object
+	objMap    map[uint64]*object
+	gs        []*grout
+	gMap      map[uint64]*grout
+	lastG     *grout
 
 	graph     *deadlock.Graph
 	validated map[uint64]struct{}
@@ -290,6 +293,16 @@ func (p *proc) event(e *trace.Event) {
 		g.creator = uint64(e.Arg)
 		if st := p.r.Stack(e.Stack); len(st) > 0 {
 			g.created = st[0]
+		}
+	case trace.EvHang:
+		p.grant(g)
+		if !p.hangFixed {
+			p.hang = time.Duration(e.Arg)
+			if p.hang > 0 {
+				for _, b := range p.blockedGs() {
+					p.schedule(check{due: b.pend.since + p.hang, kind: checkHang, g: b, seq: b.pend.seq, req: b.pend})
+				}
+			}
 		}
 	case trace.EvMisuse:
 		p.grant(g)
@@ -531,8 +544,8 @@ func (p *proc) stableWait(c check) {
 
 func (p *proc) hangCheck(c check) {
 	g := c.g
-	if !waiting(g, c.seq) {
-		return
+	if !waiting(g, c.seq) || p.hang <= 0 || c.due < g.pend.since+p.hang {
+		return // over, off, or the threshold went up since
 	}
 	ws, blocked := p.waiters()
 	for i, b := range blocked {
@@ -628,7 +641,7 @@ func (p *proc) snapshot() deadlock.Snapshot {
 		case g.waitObj != nil:
 			rg.State, rg.Stack = "waiting", g.waitStack
 		default:
-			rg.State, rg.Stack = "running", last
+			rg.State, rg.Stack = "last seen taking a lock", last
 		}
 		if rg.Stack != nil || s.Holds[int64(g.id)] != nil {
 			s.Stacks[int64(g.id)] = rg
@@ -683,11 +696,28 @@ func (p *proc) popCheck() check {
 	return top
 }
 
+// settle grants the requests that did not block and were made long
+// enough before t: a goroutine that blocks records it right after its
+// request, so one that did not, got the lock, even if it has made no
+// event since (it may be blocked on a channel, holding the lock).
+func (p *proc) settle(t time.Duration) {
+	p.each(func(g *grout) {
+		if r := g.pend; r != nil && !r.blocked && r.t+settleAfter <= t {
+			p.grant(g)
+		}
+	})
+}
+
+// settleAfter is how long after a request that did not block the replay
+// takes it as granted when it needs to know.
+const settleAfter = 10 * time.Millisecond
+
 // runChecks runs the checks due by t.
 func (p *proc) runChecks(t time.Duration) {
 	for len(p.checks) > 0 && p.checks[0].due <= t {
 		c := p.popCheck()
 		p.now = c.due
+		p.settle(c.due)
 		switch c.kind {
 		case checkSelf:
 			p.grace(c)

@@ -36,6 +36,7 @@ const (
 	EvCondSignal = Kind(tracefmt.EvCondSignal) // Cond Obj: Signal
 	EvCondBcast  = Kind(tracefmt.EvCondBcast)  // Cond Obj: Broadcast
 	EvMisuse     = Kind(tracefmt.EvMisuse)     // misuse Str of Obj (0 if it has no state) of ObjKind Arg, at Stack
+	EvHang       = Kind(tracefmt.EvHang)       // the DL1005 threshold is now Arg ns (0 or less: off)
 )
 
 // String returns the kind's name, as the trace header gives it.

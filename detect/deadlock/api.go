@@ -27,7 +27,9 @@ func init() {
 // SetHangThreshold sets the DL1005 threshold and returns the previous one.
 // A threshold of 0 or less disables the check.
 func SetHangThreshold(d time.Duration) time.Duration {
-	return time.Duration(hangThreshold.Swap(int64(d)))
+	old := time.Duration(hangThreshold.Swap(int64(d)))
+	sink.HangChanged(d)
+	return old
 }
 
 // HangThreshold returns the DL1005 threshold; 0 or less means disabled.

@@ -127,6 +127,7 @@ func StartTrace(w io.Writer) error {
 	}
 	recording.Store(r)
 	sink.SetBeforeHandler(r.onFinding)
+	sink.SetHangHook(r.onHang)
 	signal.Notify(r.sigc, syscall.SIGINT, syscall.SIGTERM)
 	go r.loop()
 	return nil
@@ -143,6 +144,7 @@ func StopTrace() error {
 	}
 	recording.Store(nil)
 	sink.SetBeforeHandler(nil)
+	sink.SetHangHook(nil)
 	signal.Stop(r.sigc)
 	close(r.stopc)
 	<-r.done
@@ -202,6 +204,14 @@ func (r *recorder) onFinding() {
 	if !r.stopped.Load() {
 		r.flush(tracefmt.FlagFinding)
 	}
+}
+
+// onHang records a change of the DL1005 threshold.
+func (r *recorder) onHang(d time.Duration) {
+	g := Current()
+	b := g.tbegin(r, tracefmt.EvHang)
+	b = binary.AppendUvarint(b, tracefmt.Zigzag(int64(d)))
+	g.tend(b)
 }
 
 // flush cuts every buffer and writes one chunk.

@@ -7,6 +7,7 @@ import (
 	"os"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/condiag/condiag/report"
 )
@@ -76,7 +77,27 @@ func ReportAsync(fs ...report.Finding) {
 	}
 }
 
-var before atomic.Pointer[func()]
+var (
+	before      atomic.Pointer[func()]
+	hangChanged atomic.Pointer[func(time.Duration)]
+)
+
+// SetHangHook sets a function called when the DL1005 threshold changes
+// (the trace recorder records it). nil removes it.
+func SetHangHook(f func(time.Duration)) {
+	if f == nil {
+		hangChanged.Store(nil)
+		return
+	}
+	hangChanged.Store(&f)
+}
+
+// HangChanged calls the hang hook, if any.
+func HangChanged(d time.Duration) {
+	if f := hangChanged.Load(); f != nil {
+		(*f)(d)
+	}
+}
 
 // SetBeforeHandler sets a function called, in the reporting goroutine,
 // after new findings were recorded and before the handler sees them (the

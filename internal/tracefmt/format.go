@@ -113,6 +113,7 @@ const (
 	EvCondSignal      // Cond.Signal
 	EvCondBcast       // Cond.Broadcast
 	EvMisuse          // a misuse found by the primitive
+	EvHang            // the DL1005 threshold changed
 	NumKinds
 )
 
@@ -158,6 +159,7 @@ var Specs = [NumKinds]Spec{
 	EvCondSignal: {"CondSignal", []Arg{obj}},
 	EvCondBcast:  {"CondBroadcast", []Arg{obj}},
 	EvMisuse:     {"Misuse", []Arg{obj, {"kind", ArgUint}, {"op", ArgString}, stack}},
+	EvHang:       {"HangThreshold", []Arg{{"ns", ArgInt}}},
 }
 
 // Object kinds, the kind argument of EvObject and EvMisuse.
