@@ -85,15 +85,15 @@ func findings(t *testing.T, data []byte, opt analyze.Options) ([]string, *analyz
 
 func TestEndOfTrace(t *testing.T) {
 	evs := []trace.Event{
-		lock(1, 1*ms, 1, 10),            // G1 takes lock 1 and keeps it
-		ev(trace.EvLock, 1, 2*ms, 3),    // and takes lock 3 ...
-		ev(trace.EvUnlock, 1, 3*ms, 3),  // ... and releases it
-		lock(2, 4*ms, 1, 20),            // G2 blocks on lock 1
-		ev(trace.EvBlock, 2, 5*ms, 1),   //
+		lock(1, 1*ms, 1, 10),           // G1 takes lock 1 and keeps it
+		ev(trace.EvLock, 1, 2*ms, 3),   // and takes lock 3 ...
+		ev(trace.EvUnlock, 1, 3*ms, 3), // ... and releases it
+		lock(2, 4*ms, 1, 20),           // G2 blocks on lock 1
+		ev(trace.EvBlock, 2, 5*ms, 1),  //
 		{Kind: trace.EvWGAdd, G: 1, Time: 6 * ms, Obj: 2, Arg: 2},
 		{Kind: trace.EvWGAdd, G: 1, Time: 7 * ms, Obj: 2, Arg: -1},
 		{Kind: trace.EvWGWait, G: 3, Time: 8 * ms, Obj: 2, Stack: 30}, // G3 waits for a counter of 1
-		ev(trace.EvTryLock, 4, 9*ms, 4), // G4 try-locks lock 4, keeps it
+		ev(trace.EvTryLock, 4, 9*ms, 4),                               // G4 try-locks lock 4, keeps it
 	}
 	evs[8].Stack = 40
 	got, res := findings(t, build(t, true, evs...), analyze.Options{})
