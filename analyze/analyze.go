@@ -111,8 +111,9 @@ func analyzeFile(res *Result, name string, src io.Reader, size int64, opt Option
 	}
 	p := newProc(r, hang)
 	p.hangFixed = opt.Hang != 0
+	var e trace.Event
 	for {
-		e, err := r.Next()
+		err := r.Read(&e)
 		if err == io.EOF {
 			break
 		}

@@ -49,7 +49,6 @@ type object struct {
 	handed   bool
 	selfRep  bool
 	count    int64    // wait group counter
-	pending  []*grout // goroutines whose request for it is not granted yet
 	announce bool
 }
 
@@ -109,7 +108,8 @@ type grout struct {
 	n        int
 	overflow int
 	stale    []*object
-	pend     *request
+	pend     *request // nil, or &reqBuf
+	reqBuf   request
 	// waiting on a wait group or a cond, for the end of the trace
 	waitObj   *object
 	waitStack []report.Frame
@@ -123,7 +123,7 @@ type check struct {
 	kind int
 	g    *grout
 	seq  uint64
-	req  *request
+	req  request
 }
 
 const (
@@ -300,7 +300,7 @@ func (p *proc) event(e *trace.Event) {
 			p.hang = time.Duration(e.Arg)
 			if p.hang > 0 {
 				for _, b := range p.blockedGs() {
-					p.schedule(check{due: b.pend.since + p.hang, kind: checkHang, g: b, seq: b.pend.seq, req: b.pend})
+					p.schedule(check{due: b.pend.since + p.hang, kind: checkHang, g: b, seq: b.pend.seq})
 				}
 			}
 		}
@@ -328,9 +328,9 @@ func (p *proc) event(e *trace.Event) {
 
 // request mirrors G.BeforeLock: the self checks and the graph feed.
 func (p *proc) request(g *grout, o *object, m mode, stack trace.StackID) {
-	req := &request{o: o, mode: m, stack: p.r.Stack(stack), t: p.now}
+	g.reqBuf = request{o: o, mode: m, stack: p.r.Stack(stack), t: p.now}
+	req := &g.reqBuf
 	g.pend = req
-	o.pending = append(o.pending, g)
 	if g.n == 0 {
 		return
 	}
@@ -371,7 +371,7 @@ func (p *proc) selfCheck(g *grout, req *request) bool {
 			}
 		case e.mode == read || o.handed:
 		default:
-			p.schedule(check{due: p.now + selfGrace, kind: checkSelf, g: g, req: req})
+			p.schedule(check{due: p.now + selfGrace, kind: checkSelf, g: g, req: *req})
 			return true
 		}
 		return false
@@ -382,7 +382,7 @@ func (p *proc) selfCheck(g *grout, req *request) bool {
 // grace decides a self-deadlock check: the goroutine still waits for a
 // lock it holds, nobody handed it over.
 func (p *proc) grace(c check) {
-	g, req := c.g, c.req
+	g, req := c.g, &c.req
 	if req.o.handed {
 		// Another goroutine released the lock in the grace: the
 		// monitor's retry got it, and it neither reported nor fed.
@@ -427,11 +427,7 @@ func (p *proc) grant(g *grout) {
 		return
 	}
 	g.pend = nil
-	o := req.o
-	if i := slices.Index(o.pending, g); i >= 0 {
-		o.pending = slices.Delete(o.pending, i, i+1)
-	}
-	p.acquired(g, o, req.mode, false, req.stack)
+	p.acquired(g, req.o, req.mode, false, req.stack)
 }
 
 // acquired mirrors G.Acquired.
@@ -458,11 +454,11 @@ func (p *proc) release(g *grout, o *object, m mode) {
 	// goroutine whose request for it is pending, not blocked, got it
 	// before.
 	if !g.has(o, m) {
-		for _, h := range slices.Clone(o.pending) {
-			if h != g && h.pend != nil && !h.pend.blocked {
+		p.each(func(h *grout) {
+			if h != g && h.pend != nil && !h.pend.blocked && h.pend.o == o {
 				p.grant(h)
 			}
-		}
+		})
 	}
 	if m == write {
 		o.owner = 0
@@ -494,9 +490,9 @@ func (p *proc) block(g *grout, e *trace.Event) {
 	}
 	p.waitSeq++
 	req.blocked, req.since, req.seq = true, e.Time, p.waitSeq
-	p.schedule(check{due: e.Time + stable, kind: checkStable, g: g, seq: req.seq, req: req})
+	p.schedule(check{due: e.Time + stable, kind: checkStable, g: g, seq: req.seq})
 	if p.hang > 0 {
-		p.schedule(check{due: e.Time + p.hang, kind: checkHang, g: g, seq: req.seq, req: req})
+		p.schedule(check{due: e.Time + p.hang, kind: checkHang, g: g, seq: req.seq})
 	}
 }
 

@@ -1,11 +1,21 @@
 package sync_test
 
 import (
+	"io"
 	stdsync "sync"
 	"testing"
 
 	"github.com/condiag/condiag/sync"
+	"github.com/condiag/condiag/trace"
 )
+
+// traced records a trace (to io.Discard) for the rest of the benchmark.
+func traced(b *testing.B) {
+	if err := trace.Start(io.Discard); err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { trace.Stop() })
+}
 
 // The benchmarks run each case on the standard library's type ("std")
 // and on condiag's ("condiag") in the same run, so that benchstat can
@@ -23,6 +33,14 @@ func BenchmarkMutexUncontended(b *testing.B) {
 		}
 	})
 	b.Run("impl=condiag", func(b *testing.B) {
+		var mu sync.Mutex
+		for b.Loop() {
+			mu.Lock()
+			mu.Unlock()
+		}
+	})
+	b.Run("impl=traced", func(b *testing.B) {
+		traced(b)
 		var mu sync.Mutex
 		for b.Loop() {
 			mu.Lock()
@@ -50,6 +68,16 @@ func BenchmarkMutexNested(b *testing.B) {
 			outer.Unlock()
 		}
 	})
+	b.Run("impl=traced", func(b *testing.B) {
+		traced(b)
+		var outer, inner sync.Mutex
+		for b.Loop() {
+			outer.Lock()
+			inner.Lock()
+			inner.Unlock()
+			outer.Unlock()
+		}
+	})
 }
 
 func BenchmarkRWMutexRLock(b *testing.B) {
@@ -61,6 +89,14 @@ func BenchmarkRWMutexRLock(b *testing.B) {
 		}
 	})
 	b.Run("impl=condiag", func(b *testing.B) {
+		var rw sync.RWMutex
+		for b.Loop() {
+			rw.RLock()
+			rw.RUnlock()
+		}
+	})
+	b.Run("impl=traced", func(b *testing.B) {
+		traced(b)
 		var rw sync.RWMutex
 		for b.Loop() {
 			rw.RLock()
@@ -89,6 +125,7 @@ func contended(b *testing.B, l stdsync.Locker) {
 func BenchmarkMutexContended(b *testing.B) {
 	b.Run("impl=std", func(b *testing.B) { contended(b, new(stdsync.Mutex)) })
 	b.Run("impl=condiag", func(b *testing.B) { contended(b, new(sync.Mutex)) })
+	b.Run("impl=traced", func(b *testing.B) { traced(b); contended(b, new(sync.Mutex)) })
 }
 
 func BenchmarkRWMutexContended(b *testing.B) {

@@ -53,8 +53,32 @@ type fileSpec struct {
 	types []byte
 }
 
+// Where the arguments of an event go.
+const (
+	dstNone = iota
+	dstObj
+	dstArg
+	dstInt
+	dstStr
+	dstStack
+)
+
+// layout says where each argument of a kind goes, from the types the
+// file declares.
+type layout struct {
+	n   uint8
+	dst []uint8
+}
+
+// chunkBuf is the body of a chunk, shared by its cursors.
+type chunkBuf struct {
+	b    []byte
+	refs int
+}
+
 // cursor walks the events of one batch.
 type cursor struct {
+	chunk *chunkBuf
 	g    uint64
 	t    uint64 // time of the next event
 	b    []byte
@@ -80,6 +104,10 @@ type Reader struct {
 	off     int64
 	hdr     Header
 	specs   [256]fileSpec
+	layouts [256]layout
+	free    [][]byte
+	lim     uint64
+	limOK   bool
 	strings []string
 	stacks  [][]report.Frame
 
@@ -97,7 +125,6 @@ type Reader struct {
 	lost    uint64
 	chunks  int
 	endTime uint64
-	unknown int
 	events  int64
 }
 
@@ -235,6 +262,32 @@ func (r *Reader) readHeader() error {
 	if err := d.header(&r.hdr, &r.specs); err != nil {
 		return err
 	}
+	for k, sp := range r.specs {
+		if !sp.known {
+			continue
+		}
+		lay := layout{n: uint8(min(len(sp.types), 255)), dst: make([]uint8, min(len(sp.types), 255))}
+		objs := 0
+		for i := range lay.dst {
+			switch sp.types[i] {
+			case tracefmt.ArgObj:
+				lay.dst[i] = dstObj
+				if objs > 0 {
+					lay.dst[i] = dstArg
+				}
+				objs++
+			case tracefmt.ArgInt:
+				lay.dst[i] = dstInt
+			case tracefmt.ArgUint, tracefmt.ArgG:
+				lay.dst[i] = dstArg
+			case tracefmt.ArgString:
+				lay.dst[i] = dstStr
+			case tracefmt.ArgStack:
+				lay.dst[i] = dstStack
+			}
+		}
+		r.layouts[k] = lay
+	}
 	return nil
 }
 
@@ -250,40 +303,58 @@ func (r *Reader) headerErr(err error) error {
 // or a *FormatError. After io.EOF, [Reader.Truncated] says whether the
 // file was cut short.
 func (r *Reader) Next() (Event, error) {
+	var e Event
+	err := r.Read(&e)
+	return e, err
+}
+
+// Read is Next for a caller that keeps one Event: it fills e, which
+// saves copying events on the hot path of an analysis.
+func (r *Reader) Read(e *Event) error {
+	if c := r.cur; c != nil && len(c.b) > 0 && (c.t < r.lim || c.t == r.lim && r.limOK) {
+		return r.emit(c, e)
+	}
+	return r.nextSlow(e)
+}
+
+func (r *Reader) nextSlow(e *Event) error {
 	for {
 		if r.err != nil {
-			return Event{}, r.err
+			return r.err
 		}
 		if c := r.cur; c != nil {
-			if c.ready(r) && r.first(c) {
-				return r.emit(c)
-			}
 			r.cur = nil
 			if len(c.b) > 0 {
 				r.push(c)
+			} else {
+				r.release(c)
 			}
 		}
 		if len(r.heap) > 0 && (r.eof || r.heap[0].t <= r.horizon) {
-			r.cur = r.pop()
-			continue
+			c := r.pop()
+			r.cur = c
+			// c may run until the next queued cursor or the horizon.
+			r.lim, r.limOK = ^uint64(0), true
+			if !r.eof {
+				r.lim = r.horizon
+			}
+			if len(r.heap) > 0 {
+				top := r.heap[0]
+				if top.t < r.lim {
+					r.lim, r.limOK = top.t, c.seq < top.seq
+				} else if top.t == r.lim {
+					r.limOK = c.seq < top.seq
+				}
+			}
+			return r.emit(c, e)
 		}
 		if r.eof {
-			return Event{}, io.EOF
+			return io.EOF
 		}
 		if err := r.readChunk(); err != nil {
 			r.err = err
 		}
 	}
-}
-
-// ready reports whether c's next event may be passed now.
-func (c *cursor) ready(r *Reader) bool {
-	return len(c.b) > 0 && (r.eof || c.t <= r.horizon)
-}
-
-// first reports whether c's next event comes before every queued one.
-func (r *Reader) first(c *cursor) bool {
-	return len(r.heap) == 0 || less(c, r.heap[0])
 }
 
 func less(a, b *cursor) bool {
@@ -349,53 +420,62 @@ func (r *Reader) peek(c *cursor) error {
 	return nil
 }
 
-// emit decodes c's next event and moves c past it.
-func (r *Reader) emit(c *cursor) (Event, error) {
-	e := Event{Kind: c.kind, Time: time.Duration(c.t), G: c.g}
-	d := decoder{b: c.b[c.dtn:], off: c.off + int64(c.dtn), r: r}
-	objs := 0
-	for _, t := range r.specs[c.kind].types {
-		v, err := d.uvarint()
-		if err != nil {
-			return Event{}, r.stop(err)
-		}
-		switch t {
-		case tracefmt.ArgObj:
-			if objs == 0 {
-				e.Obj = v
-			} else {
-				e.Arg = int64(v)
+// emit decodes c's next event into e and moves c past it.
+func (r *Reader) emit(c *cursor, e *Event) error {
+	*e = Event{Kind: c.kind, Time: time.Duration(c.t), G: c.g}
+	b := c.b[c.dtn:]
+	lay := &r.layouts[c.kind]
+	for _, dst := range lay.dst {
+		var v uint64
+		if len(b) > 0 && b[0] < 0x80 {
+			v, b = uint64(b[0]), b[1:]
+		} else {
+			x, n := binary.Uvarint(b)
+			if n <= 0 {
+				return r.stop(r.fail(c.off+int64(len(c.b)-len(b)), "event cut short"))
 			}
-			objs++
-		case tracefmt.ArgInt:
-			e.Arg = tracefmt.Unzigzag(v)
-		case tracefmt.ArgUint, tracefmt.ArgG:
+			v, b = x, b[n:]
+		}
+		switch dst {
+		case dstObj:
+			e.Obj = v
+		case dstArg:
 			e.Arg = int64(v)
-		case tracefmt.ArgString:
+		case dstInt:
+			e.Arg = tracefmt.Unzigzag(v)
+		case dstStr:
 			if v > uint64(len(r.strings)) {
-				return Event{}, r.stop(r.fail(d.off, "reference to undefined string %d", v))
+				return r.stop(r.fail(c.off, "reference to undefined string %d", v))
 			}
 			if v > 0 {
 				e.Str = r.strings[v-1]
 			}
-		case tracefmt.ArgStack:
+		case dstStack:
 			if v > uint64(len(r.stacks)) {
-				return Event{}, r.stop(r.fail(d.off, "reference to undefined stack %d", v))
+				return r.stop(r.fail(c.off, "reference to undefined stack %d", v))
 			}
 			e.Stack = StackID(v)
 		}
 	}
-	used := len(c.b) - len(d.b)
-	c.b = d.b
-	c.off += int64(used)
-	if err := r.peek(c); err != nil {
-		return Event{}, r.stop(err)
-	}
+	c.off += int64(len(c.b) - len(b))
+	c.b = b
 	r.events++
-	if int(e.Kind) >= int(tracefmt.NumKinds) {
-		r.unknown++
+	if len(b) == 0 {
+		return nil
 	}
-	return e, nil
+	// Peek at the next event: its kind and time.
+	k := Kind(b[0])
+	if !r.specs[k].known {
+		return r.stop(r.fail(c.off, "event of undeclared kind %d", k))
+	}
+	if len(b) > 1 && b[1] < 0x80 {
+		c.kind, c.t, c.dtn = k, c.t+uint64(b[1]), 2
+		return nil
+	}
+	if err := r.peek(c); err != nil {
+		return r.stop(err)
+	}
+	return nil
 }
 
 func (r *Reader) stop(err error) error {
@@ -430,21 +510,25 @@ func (r *Reader) readChunk() error {
 		return r.truncated(start, err)
 	}
 	r.off += 4
-	body, _, err := r.readFull(r.body, int(n))
-	r.body = body
+	var buf []byte
+	if k := len(r.free); k > 0 {
+		buf, r.free = r.free[k-1], r.free[:k-1]
+	}
+	body, _, err := r.readFull(buf, int(n))
 	if err != nil {
 		return r.truncated(start, err)
 	}
 	if tracefmt.Checksum(body) != binary.LittleEndian.Uint32(sum[:]) {
 		return r.fail(start, "chunk checksum mismatch: the file is corrupt")
 	}
-	// The cursors of the previous chunk point into r.body: keep them by
-	// giving each chunk a buffer of its own.
-	r.body = nil
 	bodyOff := r.off - int64(n)
 	d := decoder{b: body, off: bodyOff, r: r}
-	if err := r.decodeBody(&d); err != nil {
+	cb := &chunkBuf{b: body}
+	if err := r.decodeBody(&d, cb); err != nil {
 		return err
+	}
+	if cb.refs == 0 {
+		r.recycle(cb.b)
 	}
 	r.chunks++
 	return nil
@@ -463,7 +547,24 @@ func (r *Reader) truncated(start int64, err error) error {
 	return fmt.Errorf("offset %d: %w", r.off, err)
 }
 
-func (r *Reader) decodeBody(d *decoder) error {
+// release drops an exhausted cursor; the last of a chunk gives its
+// buffer back.
+func (r *Reader) release(c *cursor) {
+	if cb := c.chunk; cb != nil {
+		c.chunk = nil
+		if cb.refs--; cb.refs == 0 {
+			r.recycle(cb.b)
+		}
+	}
+}
+
+func (r *Reader) recycle(b []byte) {
+	if len(r.free) < 2 && cap(b) <= 4<<20 {
+		r.free = append(r.free, b[:0])
+	}
+}
+
+func (r *Reader) decodeBody(d *decoder, cb *chunkBuf) error {
 	flags, err := d.uvarint()
 	if err != nil {
 		return err
@@ -511,11 +612,7 @@ func (r *Reader) decodeBody(d *decoder) error {
 		}
 		r.stacks = append(r.stacks, st)
 	}
-	nb, err := d.count(3, "batches")
-	if err != nil {
-		return err
-	}
-	for range nb {
+	for len(d.b) > 0 {
 		g, err := d.uvarint()
 		if err != nil {
 			return err
@@ -532,15 +629,14 @@ func (r *Reader) decodeBody(d *decoder) error {
 		c := &cursor{g: g, t: base, b: d.b[:n:n], off: d.off, seq: r.seq}
 		d.b = d.b[n:]
 		d.off += int64(n)
-		if err := r.peek(c); err != nil {
-			return err
-		}
 		if len(c.b) > 0 {
+			if err := r.peek(c); err != nil {
+				return err
+			}
+			c.chunk = cb
+			cb.refs++
 			r.push(c)
 		}
-	}
-	if len(d.b) != 0 {
-		return r.fail(d.off, "%d stray bytes at the end of a chunk", len(d.b))
 	}
 	r.lost += lost
 	if flags&tracefmt.FlagEnd != 0 {

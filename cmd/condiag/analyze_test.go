@@ -52,7 +52,7 @@ func TestAnalyze(t *testing.T) {
 		{"not a trace", []string{"analyze", write("x.trace", []byte("hello world, this is text"))}, 2, "", "x.trace: offset 0: not a condiag trace"},
 		{"corrupt", []string{"analyze", write("corrupt.trace", corrupt)}, 2, "", "corrupt.trace: offset "},
 		{"truncated", []string{"analyze", truncated}, 0, "", "warning: " + truncated + ": the file ends inside the chunk at offset"},
-		{"dump", []string{"dump", abba}, 0, "G15 Lock obj=1 stack=8 at /work/main/fixtures/abba/main.go:23", "not stopped"},
+		{"dump", []string{"dump", abba}, 0, " Lock obj=1 stack=8 at /work/main/fixtures/abba/main.go:23", "not stopped"},
 		{"dump corrupt", []string{"dump", filepath.Join(dir, "corrupt.trace")}, 2, "", "corrupt.trace: offset"},
 		{"dump two files", []string{"dump", abba, abba}, 2, "", "want one trace file"},
 	}

@@ -79,6 +79,7 @@ type recorder struct {
 	w          io.Writer
 	err        error
 	body, buf  []byte
+	batches    []byte
 	doneStr    int // strings written so far
 	doneStacks int // stacks written so far
 
@@ -106,6 +107,7 @@ type gtrace struct {
 	done uint32           // length cut so far
 	base uint64           // time of the event before buf[done]
 	full []tracefmt.Batch // batches set aside, oldest first
+	bufs [][]byte         // their buffers
 }
 
 // StartTrace starts recording a trace to w.
@@ -214,35 +216,42 @@ func (r *recorder) onHang(d time.Duration) {
 	g.tend(b)
 }
 
-// flush cuts every buffer and writes one chunk.
+// flush cuts every buffer and writes one chunk: its framing and
+// definitions in one write, its batches in a second.
 func (r *recorder) flush(flags uint64) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if r.err != nil {
 		return
 	}
-	now := uint64(nanotime() - r.start)
-	var batches []tracefmt.Batch
+	r.batches = r.batches[:0]
 	for _, g := range states() {
-		batches = g.tcut(r, batches)
+		r.batches = g.tcut(r, r.batches)
 	}
 	r.pmu.Lock()
-	batches = append(batches, r.orphans...)
+	orphans := r.orphans
 	r.orphans = nil
 	r.pmu.Unlock()
-	for _, b := range batches {
+	for _, b := range orphans {
+		r.batches = tracefmt.AppendBatch(r.batches, b.G, b.Base, b.Events)
 		r.aside.Add(-int64(len(b.Events)))
 	}
-	body := tracefmt.Body{Flags: flags, Time: now, Batches: batches}
+	now := uint64(nanotime() - r.start)
+	body := tracefmt.Body{Flags: flags, Time: now}
 	body.Stacks, body.Strings = r.newDefs()
-	r.body = tracefmt.AppendBody(r.body[:0], &body)
-	r.buf = tracefmt.AppendChunk(r.buf[:0], r.body)
-	if _, err := r.w.Write(r.buf); err != nil {
+	r.body = tracefmt.AppendDefs(r.body[:0], &body)
+	r.buf = tracefmt.AppendChunkHeader(r.buf[:0], r.body, r.batches)
+	r.buf = append(r.buf, r.body...)
+	_, err := r.w.Write(r.buf)
+	if err == nil && len(r.batches) > 0 {
+		_, err = r.w.Write(r.batches)
+	}
+	if err != nil {
 		r.err = fmt.Errorf("condiag trace: %w", err)
 		fmt.Fprintf(os.Stderr, "condiag: trace recording stopped: %v\n", err)
 	}
-	if len(r.buf) > 1<<20 {
-		r.buf, r.body = nil, nil
+	if cap(r.batches) > 8*flushLimit {
+		r.batches = nil
 	}
 }
 
@@ -353,34 +362,74 @@ func (r *recorder) framesID(fs []report.Frame) uint64 {
 	return id
 }
 
-// tcut appends g's batches to out: those set aside, then what was
-// published since the last cut.
-func (g *G) tcut(r *recorder, out []tracefmt.Batch) []tracefmt.Batch {
+// tcut encodes g's batches into out: those set aside, then what was
+// published since the last cut. The buffers set aside go back to the
+// pool.
+func (g *G) tcut(r *recorder, out []byte) []byte {
 	t := &g.tr
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	if t.gen != r.gen {
 		return out
 	}
-	out = append(out, t.full...)
-	t.full = nil
+	for _, b := range t.full {
+		out = tracefmt.AppendBatch(out, b.G, b.Base, b.Events)
+		r.aside.Add(-int64(len(b.Events)))
+	}
+	for _, b := range t.bufs {
+		putBuf(b)
+	}
+	clear(t.full)
+	clear(t.bufs)
+	t.full, t.bufs = t.full[:0], t.bufs[:0]
 	pub := t.pub.Load()
 	if pub <= t.done {
 		return out
 	}
-	ev := append([]byte(nil), t.buf[t.done:pub]...)
-	out = append(out, tracefmt.Batch{G: g.goid, Base: t.base, Events: ev})
-	r.aside.Add(int64(len(ev)))
-	for b := ev; len(b) > 0; {
-		n, dt, ok := tracefmt.EventLen(b)
+	ev := t.buf[t.done:pub]
+	out = tracefmt.AppendBatch(out, g.goid, t.base, ev)
+	for len(ev) > 0 {
+		n, dt, ok := tracefmt.EventLen(ev)
 		if !ok {
 			break
 		}
 		t.base += dt
-		b = b[n:]
+		ev = ev[n:]
 	}
 	t.done = pub
 	return out
+}
+
+// freeBufs holds trace buffers that were set aside and written, for
+// reuse: a free list rather than a sync.Pool, which the collector empties.
+var (
+	freeMu   sync.Mutex
+	freeBufs [][]byte
+)
+
+const maxFree = 1024
+
+func getBuf() []byte {
+	freeMu.Lock()
+	defer freeMu.Unlock()
+	if n := len(freeBufs); n > 0 {
+		b := freeBufs[n-1]
+		freeBufs[n-1] = nil
+		freeBufs = freeBufs[:n-1]
+		return b
+	}
+	return make([]byte, 0, tbufSize)
+}
+
+func putBuf(b []byte) {
+	if cap(b) != tbufSize {
+		return
+	}
+	freeMu.Lock()
+	defer freeMu.Unlock()
+	if len(freeBufs) < maxFree {
+		freeBufs = append(freeBufs, b[:0])
+	}
 }
 
 // tdetach sets aside what g's buffer holds, for a state that is being
@@ -394,8 +443,7 @@ func (g *G) tdetach() {
 	defer t.mu.Unlock()
 	r := recording.Load()
 	if r != nil && t.gen == r.gen {
-		var bs []tracefmt.Batch
-		bs = append(bs, t.full...)
+		bs := t.full
 		if pub := t.pub.Load(); pub > t.done {
 			bs = append(bs, tracefmt.Batch{G: g.goid, Base: t.base, Events: append([]byte(nil), t.buf[t.done:pub]...)})
 		}
@@ -403,18 +451,21 @@ func (g *G) tdetach() {
 		r.orphans = append(r.orphans, bs...)
 		r.pmu.Unlock()
 	}
-	t.full = nil
+	t.full, t.bufs = nil, nil
 	t.gen = 0
 }
 
-// thandoff sets g's full buffer aside and empties it.
+// thandoff sets g's full buffer aside, for the next cut, and gives g an
+// empty one.
 func (g *G) thandoff(r *recorder) {
 	t := &g.tr
 	t.mu.Lock()
 	if pub := t.pub.Load(); pub > t.done {
-		ev := append([]byte(nil), t.buf[t.done:pub]...)
+		ev := t.buf[t.done:pub:pub]
 		t.full = append(t.full, tracefmt.Batch{G: g.goid, Base: t.base, Events: ev})
+		t.bufs = append(t.bufs, t.buf)
 		r.aside.Add(int64(len(ev)))
+		t.buf = getBuf()
 	}
 	t.base = t.prev
 	t.done = 0
@@ -430,9 +481,9 @@ func (g *G) tinit(r *recorder) {
 	t := &g.tr
 	t.mu.Lock()
 	if t.buf == nil {
-		t.buf = make([]byte, 0, tbufSize)
+		t.buf = getBuf()
 	}
-	t.full = nil
+	t.full, t.bufs = nil, nil
 	t.done, t.base, t.prev = 0, 0, 0
 	t.pub.Store(0)
 	t.gen = r.gen

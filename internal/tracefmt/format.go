@@ -13,7 +13,7 @@
 //	body   = uvarint(flags) uvarint(time) uvarint(lost)
 //	         uvarint(nstrings) string*
 //	         uvarint(nstacks) (uvarint(nframes) (uvarint(func) uvarint(file) uvarint(line))*)*
-//	         uvarint(nbatches) (uvarint(goroutine) uvarint(base) uvarint(len) event*)*
+//	         (uvarint(goroutine) uvarint(base) uvarint(len) event*)*   to the end of the body
 //	event  = byte(kind) uvarint(dt) arg*
 //	string = uvarint(len) bytes
 //
@@ -220,6 +220,19 @@ func AppendSpecs(b []byte) []byte {
 	return b
 }
 
+// AppendChunkHeader appends the framing of a chunk whose body is the
+// concatenation of parts.
+func AppendChunkHeader(b []byte, parts ...[]byte) []byte {
+	n, sum := 0, uint32(0)
+	for _, p := range parts {
+		n += len(p)
+		sum = crc32.Update(sum, crcTable, p)
+	}
+	b = append(b, ChunkTag)
+	b = binary.AppendUvarint(b, uint64(n))
+	return binary.LittleEndian.AppendUint32(b, sum)
+}
+
 // AppendChunk frames body as a chunk.
 func AppendChunk(b, body []byte) []byte {
 	b = append(b, ChunkTag)
@@ -279,6 +292,23 @@ type Body struct {
 
 // AppendBody encodes body.
 func AppendBody(b []byte, body *Body) []byte {
+	b = AppendDefs(b, body)
+	for _, bt := range body.Batches {
+		b = AppendBatch(b, bt.G, bt.Base, bt.Events)
+	}
+	return b
+}
+
+// AppendBatch encodes one batch.
+func AppendBatch(b []byte, g, base uint64, events []byte) []byte {
+	b = binary.AppendUvarint(b, g)
+	b = binary.AppendUvarint(b, base)
+	b = binary.AppendUvarint(b, uint64(len(events)))
+	return append(b, events...)
+}
+
+// AppendDefs encodes the part of body before its batches.
+func AppendDefs(b []byte, body *Body) []byte {
 	b = binary.AppendUvarint(b, body.Flags)
 	b = binary.AppendUvarint(b, body.Time)
 	b = binary.AppendUvarint(b, body.Lost)
@@ -294,13 +324,6 @@ func AppendBody(b []byte, body *Body) []byte {
 			b = binary.AppendUvarint(b, f.File)
 			b = binary.AppendUvarint(b, f.Line)
 		}
-	}
-	b = binary.AppendUvarint(b, uint64(len(body.Batches)))
-	for _, bt := range body.Batches {
-		b = binary.AppendUvarint(b, bt.G)
-		b = binary.AppendUvarint(b, bt.Base)
-		b = binary.AppendUvarint(b, uint64(len(bt.Events)))
-		b = append(b, bt.Events...)
 	}
 	return b
 }
