@@ -196,8 +196,8 @@ func (p *proc) blockedAtEnd(g *grout, snap deadlock.Snapshot) report.Finding {
 	gr := snap.Stacks[int64(g.id)]
 	gr.WaitsFor, gr.WaitMode = req.o.id, req.mode.String()
 	f.Goroutines = []report.Goroutine{gr}
-	if len(req.stack) > 0 {
-		f.Location = req.stack[0]
+	if st := p.r.Stack(req.stack); len(st) > 0 {
+		f.Location = st[0]
 	}
 	var holders []string
 	for _, h := range p.holders(req.o) {
@@ -245,10 +245,10 @@ func (p *proc) heldAtEnd(g *grout, e *entry, snap deadlock.Snapshot) report.Find
 	lk.Held, lk.Holder = e.mode.String(), int64(g.id)
 	f.Locks = []report.Lock{lk}
 	gr := snap.Stacks[int64(g.id)]
-	gr.Stack = e.stack
+	gr.Stack = p.r.Stack(e.stack)
 	f.Goroutines = []report.Goroutine{gr}
-	if len(e.stack) > 0 {
-		f.Location = e.stack[0]
+	if len(gr.Stack) > 0 {
+		f.Location = gr.Stack[0]
 	}
 	f.Message = fmt.Sprintf("%s was still held (%s) by goroutine %d when the trace ended", lk.Label(), e.mode, g.id)
 	return f

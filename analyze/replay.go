@@ -48,7 +48,7 @@ type object struct {
 	rEpoch   uint32
 	handed   bool
 	selfRep  bool
-	count    int64    // wait group counter
+	count    int64 // wait group counter
 	announce bool
 }
 
@@ -85,14 +85,14 @@ type entry struct {
 	epoch uint32
 	mode  mode
 	try   bool
-	stack []report.Frame
+	stack trace.StackID // of the acquisition
 }
 
 // request is a goroutine's Lock or RLock that was not granted yet.
 type request struct {
 	o       *object
 	mode    mode
-	stack   []report.Frame
+	stack   trace.StackID
 	t       time.Duration // when it was made
 	blocked bool
 	since   time.Duration // when it blocked
@@ -109,7 +109,14 @@ type grout struct {
 	overflow int
 	stale    []*object
 	pend     *request // nil, or &reqBuf
-	reqBuf   request
+	// the hang check: when it is due for the current wait, and whether
+	// one is queued
+	hangDue    time.Duration
+	hangQueued bool
+	// the same for the check of a stable wait
+	stableDue    time.Duration
+	stableQueued bool
+	reqBuf       request
 	// waiting on a wait group or a cond, for the end of the trace
 	waitObj   *object
 	waitStack []report.Frame
@@ -148,7 +155,7 @@ type proc struct {
 	lastG     *grout
 
 	graph     *deadlock.Graph
-	validated map[uint64]struct{}
+	validated hashSet
 	heldBuf   []deadlock.HeldLock
 	checks    []check // a min-heap by due
 	waitSeq   uint64
@@ -163,7 +170,7 @@ func newProc(r *trace.Reader, hang time.Duration) *proc {
 	return &proc{
 		r: r, pid: r.Header().PID, hang: hang,
 		objMap: map[uint64]*object{}, gMap: map[uint64]*grout{},
-		graph: deadlock.NewGraph(), validated: map[uint64]struct{}{},
+		graph:  deadlock.NewGraph(),
 		cycles: map[string]bool{}, inCycle: map[uint64]bool{}, seen: map[string]bool{},
 	}
 }
@@ -271,7 +278,7 @@ func (p *proc) event(e *trace.Event) {
 		if e.Kind == trace.EvTryRLock {
 			m = read
 		}
-		p.acquired(g, p.obj(e.Obj), m, true, p.r.Stack(e.Stack))
+		p.acquired(g, p.obj(e.Obj), m, true, e.Stack)
 	case trace.EvTryFail, trace.EvTryRFail:
 		p.grant(g)
 	case trace.EvObject:
@@ -300,7 +307,7 @@ func (p *proc) event(e *trace.Event) {
 			p.hang = time.Duration(e.Arg)
 			if p.hang > 0 {
 				for _, b := range p.blockedGs() {
-					p.schedule(check{due: b.pend.since + p.hang, kind: checkHang, g: b, seq: b.pend.seq})
+					p.scheduleHang(b, b.pend.since+p.hang, true)
 				}
 			}
 		}
@@ -328,7 +335,7 @@ func (p *proc) event(e *trace.Event) {
 
 // request mirrors G.BeforeLock: the self checks and the graph feed.
 func (p *proc) request(g *grout, o *object, m mode, stack trace.StackID) {
-	g.reqBuf = request{o: o, mode: m, stack: p.r.Stack(stack), t: p.now}
+	g.reqBuf = request{o: o, mode: m, stack: stack, t: p.now}
 	req := &g.reqBuf
 	g.pend = req
 	if g.n == 0 {
@@ -342,7 +349,7 @@ func (p *proc) request(g *grout, o *object, m mode, stack trace.StackID) {
 
 func (p *proc) maybeFeed(g *grout, req *request) {
 	if g.n > 0 && g.n < maxHeld {
-		if _, ok := p.validated[g.next(req.o, req.mode, false)]; !ok {
+		if !p.validated.has(g.next(req.o, req.mode, false)) {
 			p.feed(g, req)
 		}
 	}
@@ -367,7 +374,7 @@ func (p *proc) selfCheck(g *grout, req *request) bool {
 		case e.mode == read && m == read:
 			if !o.selfRep {
 				o.selfRep = true
-				p.report(deadlock.SelfFinding("DL1004", int64(g.id), g.heldIDs(), o.lockInfo(), e.mode, m, "about to block", req.stack))
+				p.report(deadlock.SelfFinding("DL1004", int64(g.id), g.heldIDs(), o.lockInfo(), e.mode, m, "about to block", p.r.Stack(req.stack)))
 			}
 		case e.mode == read || o.handed:
 		default:
@@ -389,7 +396,7 @@ func (p *proc) grace(c check) {
 		return
 	}
 	if m, ok := p.holdsMode(g, req.o); ok && m == write {
-		p.report(deadlock.SelfFinding("DL1003", int64(g.id), g.heldIDs(), req.o.lockInfo(), m, req.mode, "about to block", req.stack))
+		p.report(deadlock.SelfFinding("DL1003", int64(g.id), g.heldIDs(), req.o.lockInfo(), m, req.mode, "about to block", p.r.Stack(req.stack)))
 	}
 	p.maybeFeed(g, req)
 }
@@ -399,14 +406,14 @@ func (p *proc) feed(g *grout, req *request) {
 	g.prune()
 	h := g.next(req.o, req.mode, false)
 	if g.n == 0 {
-		p.validated[h] = struct{}{}
+		p.validated.add(h)
 		return
 	}
 	a := deadlock.Acquisition{
 		Goroutine: int64(g.id),
 		Lock:      req.o.lockInfo(),
 		Mode:      req.mode,
-		Stack:     func() []report.Frame { return req.stack },
+		Stack:     func() []report.Frame { return p.r.Stack(req.stack) },
 		Held:      p.heldBuf[:0],
 	}
 	for i := 0; i < g.n; i++ {
@@ -415,7 +422,7 @@ func (p *proc) feed(g *grout, req *request) {
 	}
 	p.heldBuf = a.Held
 	found, _ := p.graph.Acquire(a)
-	p.validated[h] = struct{}{}
+	p.validated.add(h)
 	p.report(found...)
 }
 
@@ -431,7 +438,7 @@ func (p *proc) grant(g *grout) {
 }
 
 // acquired mirrors G.Acquired.
-func (p *proc) acquired(g *grout, o *object, m mode, try bool, stack []report.Frame) {
+func (p *proc) acquired(g *grout, o *object, m mode, try bool, stack trace.StackID) {
 	if m == write {
 		o.owner = g.id
 	}
@@ -490,9 +497,13 @@ func (p *proc) block(g *grout, e *trace.Event) {
 	}
 	p.waitSeq++
 	req.blocked, req.since, req.seq = true, e.Time, p.waitSeq
-	p.schedule(check{due: e.Time + stable, kind: checkStable, g: g, seq: req.seq})
+	g.stableDue = e.Time + stable
+	if !g.stableQueued {
+		g.stableQueued = true
+		p.schedule(check{due: g.stableDue, kind: checkStable, g: g})
+	}
 	if p.hang > 0 {
-		p.schedule(check{due: e.Time + p.hang, kind: checkHang, g: g, seq: req.seq})
+		p.scheduleHang(g, e.Time+p.hang, false)
 	}
 }
 
@@ -504,13 +515,21 @@ func waiting(g *grout, seq uint64) bool {
 // stableWait mirrors the watchdog's tick for a wait seen twice.
 func (p *proc) stableWait(c check) {
 	g := c.g
-	if !waiting(g, c.seq) {
+	g.stableQueued = false
+	if g.pend == nil || !g.pend.blocked {
+		return
+	}
+	if c.due < g.stableDue {
+		// The wait this check was for is over; the current one is
+		// stable later.
+		g.stableQueued = true
+		p.schedule(check{due: g.stableDue, kind: checkStable, g: g})
 		return
 	}
 	req := g.pend
 	if req.mode == write && !req.o.handed {
 		if m, ok := p.holdsMode(g, req.o); ok && m == read {
-			p.report(deadlock.SelfFinding("DL1003", int64(g.id), g.heldIDs(), req.o.lockInfo(), m, req.mode, "blocked", req.stack))
+			p.report(deadlock.SelfFinding("DL1003", int64(g.id), g.heldIDs(), req.o.lockInfo(), m, req.mode, "blocked", p.r.Stack(req.stack)))
 		}
 	}
 	ws, blocked := p.waiters()
@@ -538,10 +557,32 @@ func (p *proc) stableWait(c check) {
 	}
 }
 
+// scheduleHang makes a hang check fall due for g's current wait at due.
+// A goroutine has one hang check queued at most, so that the queue does
+// not grow with the number of waits: a check that falls due for a wait
+// that is over moves on to the goroutine's current one. earlier forces a
+// new check when the threshold went down.
+func (p *proc) scheduleHang(g *grout, due time.Duration, earlier bool) {
+	g.hangDue = due
+	if !g.hangQueued || earlier {
+		g.hangQueued = true
+		p.schedule(check{due: due, kind: checkHang, g: g})
+	}
+}
+
 func (p *proc) hangCheck(c check) {
 	g := c.g
-	if !waiting(g, c.seq) || p.hang <= 0 || c.due < g.pend.since+p.hang {
-		return // over, off, or the threshold went up since
+	g.hangQueued = false
+	if g.pend == nil || !g.pend.blocked || p.hang <= 0 {
+		return // not waiting, or the check is off
+	}
+	if c.due < g.hangDue {
+		g.hangQueued = true
+		p.schedule(check{due: g.hangDue, kind: checkHang, g: g})
+		return
+	}
+	if c.due < g.pend.since+p.hang {
+		return // the threshold went up since
 	}
 	ws, blocked := p.waiters()
 	for i, b := range blocked {
@@ -627,13 +668,13 @@ func (p *proc) snapshot() deadlock.Snapshot {
 		for i := 0; i < g.n; i++ {
 			if e := &g.held[i]; g.valid(e) {
 				s.Holds[int64(g.id)] = append(s.Holds[int64(g.id)], deadlock.HeldLock{Lock: e.o.lockInfo(), Mode: e.mode})
-				last = e.stack
+				last = p.r.Stack(e.stack)
 			}
 		}
 		rg := report.Goroutine{ID: int64(g.id), CreatedBy: g.created}
 		switch {
 		case g.pend != nil && g.pend.blocked:
-			rg.State, rg.Stack = "blocked", g.pend.stack
+			rg.State, rg.Stack = "blocked", p.r.Stack(g.pend.stack)
 		case g.waitObj != nil:
 			rg.State, rg.Stack = "waiting", g.waitStack
 		default:

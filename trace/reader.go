@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math/bits"
 	"time"
 
 	"github.com/condiag/condiag/internal/tracefmt"
@@ -205,14 +206,28 @@ func (r *Reader) readUvarint() (uint64, error) {
 	return 0, r.fail(r.off, "varint overflows 64 bits")
 }
 
-// readFull reads n bytes, growing the buffer as the data arrives so that
-// a corrupt length costs no more memory than the file has.
+// readFull reads n bytes into buf, reusing its capacity. It allocates
+// as the data arrives, 1 MB at a time, so that a corrupt length costs no
+// more memory than the file has.
 func (r *Reader) readFull(buf []byte, n int) ([]byte, int, error) {
+	if cap(buf) >= n {
+		buf = buf[:n]
+		m, err := io.ReadFull(r.br, buf)
+		r.off += int64(m)
+		return buf[:m], m, err
+	}
 	buf = buf[:0]
 	for len(buf) < n {
 		step := min(n-len(buf), 1<<20)
 		start := len(buf)
-		buf = append(buf, make([]byte, step)...)
+		if cap(buf) < start+step {
+			// Round up, so that the buffer serves the chunks that
+			// follow, which are about as large.
+			grown := make([]byte, start, 1<<bits.Len(uint(start+step-1)))
+			copy(grown, buf)
+			buf = grown
+		}
+		buf = buf[:start+step]
 		m, err := io.ReadFull(r.br, buf[start:])
 		r.off += int64(m)
 		if err != nil {

@@ -44,7 +44,7 @@ func nanotime() int64
 const (
 	flushEvery  = 100 * time.Millisecond
 	tbufSize    = 2048
-	flushLimit  = 1 << 20 // bytes set aside before the owner flushes itself
+	flushLimit  = 512 << 10 // bytes set aside before the owner flushes itself
 	stackDepth  = 32
 	cacheBits   = 12
 	cacheIDBits = 24
@@ -362,9 +362,9 @@ func (r *recorder) framesID(fs []report.Frame) uint64 {
 	return id
 }
 
-// tcut encodes g's batches into out: those set aside, then what was
-// published since the last cut. The buffers set aside go back to the
-// pool.
+// tcut encodes g's events since the last cut into out as one batch:
+// those set aside in full buffers, then what was published in the
+// current one. The full buffers go back to the free list.
 func (g *G) tcut(r *recorder, out []byte) []byte {
 	t := &g.tr
 	t.mu.Lock()
@@ -372,8 +372,25 @@ func (g *G) tcut(r *recorder, out []byte) []byte {
 	if t.gen != r.gen {
 		return out
 	}
+	pub := t.pub.Load()
+	live := t.buf[t.done:pub]
+	if len(t.full) == 0 && len(live) == 0 {
+		return out
+	}
+	// Each full batch starts where the one before ended (thandoff sets
+	// the base to the time of the last event): they are one run.
+	base, n := t.base, len(live)
+	if len(t.full) > 0 {
+		base = t.full[0].Base
+	}
 	for _, b := range t.full {
-		out = tracefmt.AppendBatch(out, b.G, b.Base, b.Events)
+		n += len(b.Events)
+	}
+	out = binary.AppendUvarint(out, g.goid)
+	out = binary.AppendUvarint(out, base)
+	out = binary.AppendUvarint(out, uint64(n))
+	for _, b := range t.full {
+		out = append(out, b.Events...)
 		r.aside.Add(-int64(len(b.Events)))
 	}
 	for _, b := range t.bufs {
@@ -382,13 +399,8 @@ func (g *G) tcut(r *recorder, out []byte) []byte {
 	clear(t.full)
 	clear(t.bufs)
 	t.full, t.bufs = t.full[:0], t.bufs[:0]
-	pub := t.pub.Load()
-	if pub <= t.done {
-		return out
-	}
-	ev := t.buf[t.done:pub]
-	out = tracefmt.AppendBatch(out, g.goid, t.base, ev)
-	for len(ev) > 0 {
+	out = append(out, live...)
+	for ev := live; len(ev) > 0; {
 		n, dt, ok := tracefmt.EventLen(ev)
 		if !ok {
 			break
