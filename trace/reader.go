@@ -80,13 +80,13 @@ type chunkBuf struct {
 // cursor walks the events of one batch.
 type cursor struct {
 	chunk *chunkBuf
-	g    uint64
-	t    uint64 // time of the next event
-	b    []byte
-	off  int64 // file offset of b[0]
-	seq  uint64
-	kind Kind
-	dtn  int // length of the kind byte and dt of the next event
+	g     uint64
+	t     uint64 // time of the next event
+	b     []byte
+	off   int64 // file offset of b[0]
+	seq   uint64
+	kind  Kind
+	dtn   int // length of the kind byte and dt of the next event
 }
 
 // Reader reads a trace, one event at a time, in time order. It holds two
