@@ -210,7 +210,8 @@ type TestingM interface {
 // VerifyTestMain runs the tests of m and then exits: with m's code when
 // it failed, with 1 (after printing them) when findings were reported
 // during the run that no [VerifyNone] reported already, else 0. Call it
-// from TestMain.
+// from TestMain. A trace being recorded (CONDIAG_TRACE) is stopped before
+// the exit, so that it is complete.
 func VerifyTestMain(m TestingM, opts ...Option) {
 	code := m.Run()
 	if code == 0 {
@@ -228,5 +229,8 @@ func VerifyTestMain(m TestingM, opts ...Option) {
 			code = 1
 		}
 	}
+	// A trace recorded through CONDIAG_TRACE ends here: stop it, so that
+	// it is complete and says so.
+	sink.BeforeExit()
 	osExit(code)
 }

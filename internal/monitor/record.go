@@ -130,6 +130,7 @@ func StartTrace(w io.Writer) error {
 	recording.Store(r)
 	sink.SetBeforeHandler(r.onFinding)
 	sink.SetHangHook(r.onHang)
+	sink.SetBeforeExit(stopAtExit)
 	signal.Notify(r.sigc, syscall.SIGINT, syscall.SIGTERM)
 	go r.loop()
 	return nil
@@ -147,6 +148,7 @@ func StopTrace() error {
 	recording.Store(nil)
 	sink.SetBeforeHandler(nil)
 	sink.SetHangHook(nil)
+	sink.SetBeforeExit(nil)
 	signal.Stop(r.sigc)
 	close(r.stopc)
 	<-r.done
@@ -205,6 +207,13 @@ func (r *recorder) onSignal(sig os.Signal) {
 func (r *recorder) onFinding() {
 	if !r.stopped.Load() {
 		r.flush(tracefmt.FlagFinding)
+	}
+}
+
+// stopAtExit stops the trace before a test binary exits.
+func stopAtExit() {
+	if err := StopTrace(); err != nil {
+		fmt.Fprintln(os.Stderr, err)
 	}
 }
 

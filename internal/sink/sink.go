@@ -82,6 +82,26 @@ var (
 	hangChanged atomic.Pointer[func(time.Duration)]
 )
 
+var beforeExit atomic.Pointer[func()]
+
+// SetBeforeExit sets a function [BeforeExit] calls (the trace recorder
+// stops the trace). nil removes it.
+func SetBeforeExit(f func()) {
+	if f == nil {
+		beforeExit.Store(nil)
+		return
+	}
+	beforeExit.Store(&f)
+}
+
+// BeforeExit is called by condiag.VerifyTestMain before the test binary
+// exits.
+func BeforeExit() {
+	if f := beforeExit.Load(); f != nil {
+		(*f)()
+	}
+}
+
 // SetHangHook sets a function called when the DL1005 threshold changes
 // (the trace recorder records it). nil removes it.
 func SetHangHook(f func(time.Duration)) {
