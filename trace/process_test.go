@@ -60,13 +60,28 @@ func helper(name string) {
 	time.Sleep(time.Hour)
 }
 
+// startHelperIgnoring starts the default helper with SIGINT ignored
+// from the start, through a shell.
+func startHelperIgnoring(t *testing.T) (*exec.Cmd, string, *bufio.Scanner) {
+	return startHelperWith(t, "default", true)
+}
+
 // startHelper starts the helper and waits until it is ready.
 func startHelper(t *testing.T, name string) (*exec.Cmd, string, *bufio.Scanner) {
+	return startHelperWith(t, name, false)
+}
+
+func startHelperWith(t *testing.T, name string, ignoreINT bool) (*exec.Cmd, string, *bufio.Scanner) {
 	t.Helper()
 	path := filepath.Join(t.TempDir(), "trace-%p.out")
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	t.Cleanup(cancel)
 	cmd := exec.CommandContext(ctx, os.Args[0], "-test.run=^$")
+	if ignoreINT {
+		// The shell ignores SIGINT, then execs the helper, which
+		// inherits the disposition.
+		cmd = exec.CommandContext(ctx, "/bin/sh", "-c", `trap "" INT; exec "$0" -test.run='^$'`, os.Args[0])
+	}
 	cmd.Env = append(os.Environ(), helperEnv+"="+name, "CONDIAG_TRACE="+path, "CONDIAG_ON_FINDING=silent")
 	out, err := cmd.StdoutPipe()
 	if err != nil {
@@ -167,4 +182,22 @@ func TestSignalHandler(t *testing.T) {
 		t.Errorf("helper: handled %v, %v: want its handler to exit with 3", handled, err)
 	}
 	lastRecorded(t, path)
+}
+
+// TestSignalIgnored starts a program with SIGINT ignored, as a shell
+// starts a background job: recording must not make SIGINT kill it.
+func TestSignalIgnored(t *testing.T) {
+	cmd, _, sc := startHelperIgnoring(t)
+	cmd.Process.Signal(syscall.SIGINT)
+	time.Sleep(100 * time.Millisecond)
+	cmd.Process.Signal(syscall.SIGTERM)
+	err := cmd.Wait()
+	var ee *exec.ExitError
+	if !errors.As(err, &ee) {
+		t.Fatalf("helper: %v", err)
+	}
+	if ws, ok := ee.Sys().(syscall.WaitStatus); !ok || !ws.Signaled() || ws.Signal() != syscall.SIGTERM {
+		t.Errorf("helper ended with %v, want death by SIGTERM (SIGINT is ignored)", err)
+	}
+	_ = sc
 }

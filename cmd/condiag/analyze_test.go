@@ -127,3 +127,23 @@ func TestDumpJSON(t *testing.T) {
 		t.Errorf("%d events, %d stacks", events, stacks)
 	}
 }
+
+func TestProgress(t *testing.T) {
+	var b bytes.Buffer
+	p := progressPrinter(&b)
+	p("small.trace", 1<<20, 10<<20)
+	if b.Len() != 0 {
+		t.Errorf("progress shown for a 10 MB file: %q", b.String())
+	}
+	p("big.trace", 50<<20, 100<<20)
+	if !strings.Contains(b.String(), "analyzing big.trace: 50% (50 of 100 MB)") {
+		t.Errorf("progress for a 100 MB file: %q", b.String())
+	}
+	p("", -1, -1)
+	if !strings.HasSuffix(b.String(), "\r\033[K") {
+		t.Errorf("progress line not cleared: %q", b.String())
+	}
+	if isTerminal(&b) {
+		t.Error("a buffer is a terminal")
+	}
+}

@@ -131,7 +131,13 @@ func StartTrace(w io.Writer) error {
 	sink.SetBeforeHandler(r.onFinding)
 	sink.SetHangHook(r.onHang)
 	sink.SetBeforeExit(stopAtExit)
-	signal.Notify(r.sigc, syscall.SIGINT, syscall.SIGTERM)
+	// A signal the process ignores (SIGINT for a background job, say)
+	// stays ignored: asking for it would make it deliverable.
+	for _, sig := range []os.Signal{syscall.SIGINT, syscall.SIGTERM} {
+		if !signal.Ignored(sig) {
+			signal.Notify(r.sigc, sig)
+		}
+	}
 	go r.loop()
 	return nil
 }
