@@ -17,7 +17,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
+	"io/fs"
 	"slices"
 	"time"
 
@@ -73,16 +73,16 @@ func (e *InputError) Unwrap() error { return e.Err }
 func Files(names []string, opt Options) (*Result, error) {
 	res := &Result{}
 	for _, name := range names {
-		f, err := os.Open(name)
+		r, err := trace.OpenFile(name)
 		if err != nil {
-			return nil, &InputError{Name: name, Err: errors.Unwrap(err)}
+			var pe *fs.PathError
+			if errors.As(err, &pe) {
+				err = pe.Err
+			}
+			return nil, &InputError{Name: name, Err: err}
 		}
-		var size int64
-		if st, err := f.Stat(); err == nil {
-			size = st.Size()
-		}
-		err = analyzeFile(res, name, f, size, opt)
-		f.Close()
+		err = analyzeTrace(res, name, r, r.Size(), opt)
+		r.Close()
 		if err != nil {
 			return nil, err
 		}
@@ -105,6 +105,10 @@ func analyzeFile(res *Result, name string, src io.Reader, size int64, opt Option
 	if err != nil {
 		return &InputError{Name: name, Err: err}
 	}
+	return analyzeTrace(res, name, r, size, opt)
+}
+
+func analyzeTrace(res *Result, name string, r *trace.Reader, size int64, opt Options) error {
 	hang := opt.Hang
 	if hang == 0 {
 		hang = r.Header().HangThreshold
@@ -133,6 +137,11 @@ func analyzeFile(res *Result, name string, src io.Reader, size int64, opt Option
 	}
 	if t := r.Truncated(); t != nil {
 		warn("%s; analysed what comes before", t)
+	}
+	if n, err := r.LiveBytes(); err != nil {
+		warn("the live file was not read: %v", err)
+	} else if n > 0 {
+		warn("%d bytes of events that the program had not written to the trace when it ended were read from %s.live", n, name)
 	}
 	if r.Lost() > 0 {
 		warn("the recorder lost %d events: findings may be missing", r.Lost())

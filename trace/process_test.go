@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"os/exec"
 	"os/signal"
@@ -57,6 +58,9 @@ func helper(name string) {
 	last.Lock()
 	last.Unlock()
 	fmt.Println("ready")
+	if name == "exit" {
+		return // main returns without trace.Stop
+	}
 	time.Sleep(time.Hour)
 }
 
@@ -104,11 +108,22 @@ func startHelperWith(t *testing.T, name string, ignoreINT bool) (*exec.Cmd, stri
 // says it is ready.
 func lastRecorded(t *testing.T, path string) *trace.Reader {
 	t.Helper()
-	data, err := os.ReadFile(path)
+	r, err := trace.OpenFile(path)
 	if err != nil {
 		t.Fatal(err)
 	}
-	r, evs := readAll(t, data)
+	defer r.Close()
+	var evs []trace.Event
+	for {
+		e, err := r.Next()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		evs = append(evs, e)
+	}
 	var obj uint64
 	var kinds []string
 	for _, e := range evs {
@@ -200,4 +215,78 @@ func TestSignalIgnored(t *testing.T) {
 		t.Errorf("helper ended with %v, want death by SIGTERM (SIGINT is ignored)", err)
 	}
 	_ = sc
+}
+
+// TestExitWithoutStop lets a program return from main without stopping
+// its trace, within 100 ms of its last events: they are read from the
+// live file.
+func TestExitWithoutStop(t *testing.T) {
+	cmd, path, _ := startHelper(t, "exit")
+	if err := cmd.Wait(); err != nil {
+		t.Fatalf("helper: %v", err)
+	}
+	if _, err := os.Stat(path + ".live"); err != nil {
+		t.Fatalf("no live file: %v", err)
+	}
+	r := lastRecorded(t, path)
+	if n, err := r.LiveBytes(); n == 0 || err != nil {
+		t.Errorf("LiveBytes() = %d, %v: want the events read from the live file", n, err)
+	}
+	if r.Ended() {
+		t.Error("the trace says it was stopped")
+	}
+}
+
+// TestStopRemovesLiveFile checks that a trace stopped cleanly leaves no
+// live file, and that a live file of another run is not mixed in.
+func TestStopRemovesLiveFile(t *testing.T) {
+	dir := t.TempDir()
+	cmd := exec.Command(os.Args[0], "-test.run=^TestStopHelper$")
+	cmd.Env = append(os.Environ(), "CONDIAG_TRACE="+filepath.Join(dir, "t.out"), "CONDIAG_STOP_HELPER=1")
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("%v\n%s", err, out)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "t.out.live")); err == nil {
+		t.Error("the live file is still there after trace.Stop")
+	}
+	// A live file left by another run of the same path.
+	other, otherPath, _ := startHelper(t, "hang")
+	other.Process.Kill()
+	other.Wait()
+	data, err := os.ReadFile(otherPath + ".live")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "t.out.live"), data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	r, err := trace.OpenFile(filepath.Join(dir, "t.out"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	for {
+		if _, err := r.Next(); err == io.EOF {
+			break
+		} else if err != nil {
+			t.Fatal(err)
+		}
+	}
+	if n, err := r.LiveBytes(); n != 0 || err == nil || !strings.Contains(err.Error(), "belongs to another run") {
+		t.Errorf("LiveBytes() = %d, %v: want the foreign live file refused", n, err)
+	}
+}
+
+// TestStopHelper is run by TestStopRemovesLiveFile in a child process
+// recording through CONDIAG_TRACE.
+func TestStopHelper(t *testing.T) {
+	if os.Getenv("CONDIAG_STOP_HELPER") == "" {
+		t.Skip("run by TestStopRemovesLiveFile")
+	}
+	var mu sync.Mutex
+	mu.Lock()
+	mu.Unlock()
+	if err := trace.Stop(); err != nil {
+		t.Fatal(err)
+	}
 }

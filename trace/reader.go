@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"math/bits"
+	"os"
 	"time"
 
 	"github.com/condiag/condiag/internal/tracefmt"
@@ -79,14 +80,15 @@ type chunkBuf struct {
 
 // cursor walks the events of one batch.
 type cursor struct {
-	chunk *chunkBuf
-	g     uint64
-	t     uint64 // time of the next event
-	b     []byte
-	off   int64 // file offset of b[0]
-	seq   uint64
-	kind  Kind
-	dtn   int // length of the kind byte and dt of the next event
+	stream uint64
+	chunk  *chunkBuf
+	g      uint64
+	t      uint64 // time of the next event
+	b      []byte
+	off    int64 // file offset of b[0]
+	seq    uint64
+	kind   Kind
+	dtn    int // length of the kind byte and dt of the next event
 }
 
 // Reader reads a trace, one event at a time, in time order. It holds two
@@ -119,8 +121,17 @@ type Reader struct {
 	seq     uint64
 	body    []byte
 
-	eof     bool
-	err     error
+	eof bool
+	err error
+
+	file      *os.File // opened by OpenFile
+	size      int64
+	streams   map[uint64]*streamEnd
+	live      *liveFile // to read at the end of the chunks
+	liveBytes int64
+	liveErr   error
+	lastT     uint64 // time of the latest event read
+
 	trunc   *Truncation
 	ended   bool
 	lost    uint64
@@ -156,7 +167,7 @@ func (r *Reader) Lost() uint64 { return r.lost }
 
 // EndTime returns the time of the last chunk read: the trace covers the
 // program up to then.
-func (r *Reader) EndTime() time.Duration { return time.Duration(r.endTime) }
+func (r *Reader) EndTime() time.Duration { return time.Duration(max(r.endTime, r.lastT)) }
 
 // Offset returns how many bytes of the file were read.
 func (r *Reader) Offset() int64 { return r.off }
@@ -369,6 +380,11 @@ func (r *Reader) nextSlow(e *Event) error {
 		if err := r.readChunk(); err != nil {
 			r.err = err
 		}
+		if r.eof && r.live != nil && !r.ended {
+			if err := r.readLive(); err != nil {
+				r.err = err
+			}
+		}
 	}
 }
 
@@ -475,6 +491,7 @@ func (r *Reader) emit(c *cursor, e *Event) error {
 	c.off += int64(len(c.b) - len(b))
 	c.b = b
 	r.events++
+	r.lastT = max(r.lastT, c.t)
 	if len(b) == 0 {
 		return nil
 	}
@@ -565,6 +582,11 @@ func (r *Reader) truncated(start int64, err error) error {
 // release drops an exhausted cursor; the last of a chunk gives its
 // buffer back.
 func (r *Reader) release(c *cursor) {
+	if c.stream != 0 {
+		if e := r.streams[c.stream]; e != nil && e.c == c {
+			e.c, e.t = nil, c.t
+		}
+	}
 	if cb := c.chunk; cb != nil {
 		c.chunk = nil
 		if cb.refs--; cb.refs == 0 {
@@ -632,6 +654,14 @@ func (r *Reader) decodeBody(d *decoder, cb *chunkBuf) error {
 		if err != nil {
 			return err
 		}
+		stream, err := d.uvarint()
+		if err != nil {
+			return err
+		}
+		soff, err := d.uvarint()
+		if err != nil {
+			return err
+		}
 		base, err := d.uvarint()
 		if err != nil {
 			return err
@@ -641,9 +671,12 @@ func (r *Reader) decodeBody(d *decoder, cb *chunkBuf) error {
 			return err
 		}
 		r.seq++
-		c := &cursor{g: g, t: base, b: d.b[:n:n], off: d.off, seq: r.seq}
+		c := &cursor{g: g, t: base, b: d.b[:n:n], off: d.off, seq: r.seq, stream: stream}
 		d.b = d.b[n:]
 		d.off += int64(n)
+		if stream != 0 {
+			r.noteStream(stream, soff+uint64(n), c)
+		}
 		if len(c.b) > 0 {
 			if err := r.peek(c); err != nil {
 				return err
@@ -657,9 +690,13 @@ func (r *Reader) decodeBody(d *decoder, cb *chunkBuf) error {
 	if flags&tracefmt.FlagEnd != 0 {
 		r.ended = true
 	}
-	r.horizon = r.prevT
-	r.prevT = t
 	r.endTime = max(r.endTime, t)
+	if flags&tracefmt.FlagPartial == 0 {
+		// A partial chunk holds one goroutine's buffer: it says
+		// nothing of the events of the others before its time.
+		r.horizon = r.prevT
+		r.prevT = t
+	}
 	return nil
 }
 

@@ -350,7 +350,7 @@ func TestBadFiles(t *testing.T) {
 		{"absurd chunk length", absurdChunk, "exceeds the limit"},
 		{"absurd count", withChunk(header, []byte{0, 0, 0, 0xff, 0xff, 0xff, 0xff, 0x0f}), "do not fit"},
 		{"bad tag", append(slices.Clone(header), 'x'), "expected a chunk"},
-		{"undefined stack", withChunk(header, []byte{0, 0, 0, 0, 0, 1, 0, 4, byte(trace.EvLock), 0, 1, 9}), "undefined stack 9"},
+		{"undefined stack", withChunk(header, []byte{0, 0, 0, 0, 0, 1, 1, 0, 0, 4, byte(trace.EvLock), 0, 1, 9}), "undefined stack 9"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			err := readToEnd(tc.data)

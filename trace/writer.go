@@ -34,8 +34,9 @@ type Writer struct {
 }
 
 type wbatch struct {
-	base, prev uint64
-	events     []byte
+	base, prev  uint64
+	stream, off uint64 // the goroutine's stream, and the offset of events in it
+	events      []byte
 }
 
 // NewWriter writes the header of a new trace to w. Zero fields of h are
@@ -126,7 +127,7 @@ func (w *Writer) Write(e Event) error {
 	}
 	b := w.batches[e.G]
 	if b == nil {
-		b = &wbatch{}
+		b = &wbatch{stream: uint64(len(w.batches) + 1)}
 		w.batches[e.G] = b
 		w.order = append(w.order, e.G)
 	}
@@ -188,7 +189,7 @@ func (w *Writer) chunk(flags uint64) error {
 	for _, g := range w.order {
 		b := w.batches[g]
 		if len(b.events) > 0 {
-			body.Batches = append(body.Batches, tracefmt.Batch{G: g, Base: b.base, Events: b.events})
+			body.Batches = append(body.Batches, tracefmt.Batch{G: g, Stream: b.stream, Offset: b.off, Base: b.base, Events: b.events})
 		}
 	}
 	_, err := w.w.Write(tracefmt.AppendChunk(nil, tracefmt.AppendBody(nil, &body)))
@@ -198,6 +199,7 @@ func (w *Writer) chunk(flags uint64) error {
 	}
 	w.newStrs, w.newStk = nil, nil
 	for _, b := range w.batches {
+		b.off += uint64(len(b.events))
 		b.events = nil
 	}
 	return nil

@@ -3,9 +3,9 @@ package main
 import (
 	"bufio"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
-	"os"
 
 	"github.com/condiag/condiag/report"
 	"github.com/condiag/condiag/trace"
@@ -22,19 +22,18 @@ func runDump(c *command, args []string, stdout, stderr io.Writer) int {
 		return c.usageError(stderr, "want one trace file, got %d arguments", fs.NArg())
 	}
 	name := fs.Arg(0)
-	f, err := os.Open(name)
+	out := bufio.NewWriterSize(stdout, 1<<16)
+	defer out.Flush()
+	r, err := trace.OpenFile(name)
 	if err != nil {
+		var fe *trace.FormatError
+		if errors.As(err, &fe) {
+			err = fmt.Errorf("%s: %w", name, err)
+		}
 		fmt.Fprintf(stderr, "condiag dump: %v\n", err)
 		return exitUsage
 	}
-	defer f.Close()
-	out := bufio.NewWriterSize(stdout, 1<<16)
-	defer out.Flush()
-	r, err := trace.NewReader(f)
-	if err != nil {
-		fmt.Fprintf(stderr, "condiag dump: %s: %v\n", name, err)
-		return exitUsage
-	}
+	defer r.Close()
 	h := r.Header()
 	enc := json.NewEncoder(out)
 	if *asJSON {
@@ -76,6 +75,11 @@ func runDump(c *command, args []string, stdout, stderr io.Writer) int {
 	}
 	if t := r.Truncated(); t != nil {
 		fmt.Fprintf(stderr, "condiag dump: %s: warning: %s\n", name, t)
+	}
+	if n, err := r.LiveBytes(); err != nil {
+		fmt.Fprintf(stderr, "condiag dump: %s: warning: the live file was not read: %v\n", name, err)
+	} else if n > 0 {
+		fmt.Fprintf(stderr, "condiag dump: %s: %d bytes of events read from %s.live\n", name, n, name)
 	}
 	if !r.Ended() {
 		fmt.Fprintf(stderr, "condiag dump: %s: the trace was not stopped: it covers the program up to %v after it started\n", name, r.EndTime())

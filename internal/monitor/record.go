@@ -94,24 +94,39 @@ type recorder struct {
 	pmu     sync.Mutex // guards orphans
 	orphans []tracefmt.Batch
 	aside   atomic.Int64 // bytes set aside in full buffers and orphans
+	partial atomic.Int64 // bytes written in partial chunks since the last full one
+
+	streams atomic.Uint64 // numbers the goroutines' streams
+	live    *live         // the live file, for a recording to a path
 }
 
-// gtrace is a goroutine's trace buffer.
+// gtrace is a goroutine's trace buffer: on the heap, or in a slot of
+// the live file.
 type gtrace struct {
 	mu   sync.Mutex
-	buf  []byte        // the owner writes past pub, unlocked
-	pub  atomic.Uint32 // length published
-	gen  uint32        // generation of buf; changed under mu
-	prev uint64        // owner: time of its last event
+	buf  []byte         // the owner writes past pub, unlocked
+	pub  *atomic.Uint32 // length published: &hpub, or in the live slot
+	hpub atomic.Uint32
+	gen  uint32 // generation of buf; changed under mu
+	prev uint64 // owner: time of its last event
 	// Guarded by mu.
-	done uint32           // length cut so far
-	base uint64           // time of the event before buf[done]
-	full []tracefmt.Batch // batches set aside, oldest first
-	bufs [][]byte         // their buffers
+	done   uint32           // length cut so far
+	base   uint64           // time of the event before buf[done]
+	full   []tracefmt.Batch // batches set aside, oldest first
+	bufs   [][]byte         // their buffers
+	stream uint64           // the stream's number
+	off    uint64           // where buf[0] is in the stream
+	slot   int              // the live slot holding buf, from 1; 0 if none
+	lv     *live
 }
 
 // StartTrace starts recording a trace to w.
-func StartTrace(w io.Writer) error {
+func StartTrace(w io.Writer) error { return startTrace(w, "") }
+
+// startTrace starts recording a trace to w, which writes to the file at
+// path if path is not empty: then the goroutines' buffers live in the
+// live file, PATH.live, until the trace stops.
+func startTrace(w io.Writer, path string) error {
 	startMu.Lock()
 	defer startMu.Unlock()
 	if recording.Load() != nil {
@@ -123,9 +138,17 @@ func StartTrace(w io.Writer) error {
 		stopc: make(chan struct{}), done: make(chan struct{}), sigc: make(chan os.Signal, 1),
 		strs: map[string]uint64{}, stackByHash: map[uint64]uint64{}, stackByKey: map[string]uint64{},
 	}
-	hdr := tracefmt.AppendHeader(nil, headerFields(time.Now()))
+	now := time.Now()
+	hdr := tracefmt.AppendHeader(nil, headerFields(now))
 	if _, err := w.Write(hdr); err != nil {
 		return fmt.Errorf("condiag trace: writing the header: %w", err)
+	}
+	if path != "" {
+		l, err := newLive(path, now)
+		if err != nil {
+			fmt.Fprintf(os.Stderr, "condiag: trace %s: no live file, so the last 100 ms may be lost at exit: %v\n", path, err)
+		}
+		r.live = l
 	}
 	recording.Store(r)
 	sink.SetBeforeHandler(r.onFinding)
@@ -160,6 +183,9 @@ func StopTrace() error {
 	<-r.done
 	r.stopped.Store(true)
 	r.flush(tracefmt.FlagEnd)
+	if r.live != nil && r.err == nil {
+		r.live.close()
+	}
 	return r.err
 }
 
@@ -248,9 +274,29 @@ func (r *recorder) flush(flags uint64) {
 	r.orphans = nil
 	r.pmu.Unlock()
 	for _, b := range orphans {
-		r.batches = tracefmt.AppendBatch(r.batches, b.G, b.Base, b.Events)
+		r.batches = tracefmt.AppendBatch(r.batches, b.G, b.Stream, b.Offset, b.Base, b.Events)
 		r.aside.Add(-int64(len(b.Events)))
 	}
+	r.partial.Store(0)
+	r.writeChunk(flags)
+}
+
+// flushG writes g's events alone, as a partial chunk: g's buffer in the
+// live file is full.
+func (r *recorder) flushG(g *G) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.err != nil {
+		return
+	}
+	r.batches = g.tcut(r, r.batches[:0])
+	r.partial.Add(int64(len(r.batches)))
+	r.writeChunk(tracefmt.FlagPartial)
+}
+
+// writeChunk writes r.batches as a chunk with the definitions they need.
+// r.mu is held.
+func (r *recorder) writeChunk(flags uint64) {
 	now := uint64(nanotime() - r.start)
 	body := tracefmt.Body{Flags: flags, Time: now}
 	body.Stacks, body.Strings = r.newDefs()
@@ -316,8 +362,32 @@ func (r *recorder) str(s string) uint64 {
 
 func (r *recorder) intern(s string) uint64 {
 	r.dmu.Lock()
-	defer r.dmu.Unlock()
-	return r.str(s)
+	n := len(r.strList)
+	id := r.str(s)
+	fresh := len(r.strList) > n
+	r.dmu.Unlock()
+	if fresh {
+		r.defined()
+	}
+	return id
+}
+
+// defined makes a new definition durable before the event that uses it
+// is published to the live file, where a reader finds events the trace
+// does not hold: it writes it to the trace at once, in a chunk of its
+// own. Stacks and strings are new rarely; without a live file, the next
+// chunk carries them.
+func (r *recorder) defined() {
+	if r.live == nil {
+		return
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.err != nil {
+		return
+	}
+	r.batches = r.batches[:0]
+	r.writeChunk(tracefmt.FlagPartial)
 }
 
 func hashPCs(pcs []uintptr) uint64 {
@@ -345,12 +415,15 @@ func (r *recorder) stackID(pcs []uintptr) uint64 {
 
 func (r *recorder) stackSlow(h uint64, pcs []uintptr) uint64 {
 	r.dmu.Lock()
-	defer r.dmu.Unlock()
 	id, ok := r.stackByHash[h]
 	if !ok {
 		r.stackDefs = append(r.stackDefs, stackDef{pcs: append([]uintptr(nil), pcs...)})
 		id = uint64(len(r.stackDefs))
 		r.stackByHash[h] = id
+	}
+	r.dmu.Unlock()
+	if !ok {
+		r.defined()
 	}
 	const mask = 1<<cacheIDBits - 1
 	if id <= mask {
@@ -367,12 +440,15 @@ func (r *recorder) framesID(fs []report.Frame) uint64 {
 	}
 	key := b.String()
 	r.dmu.Lock()
-	defer r.dmu.Unlock()
 	id, ok := r.stackByKey[key]
 	if !ok {
 		r.stackDefs = append(r.stackDefs, stackDef{frames: fs})
 		id = uint64(len(r.stackDefs))
 		r.stackByKey[key] = id
+	}
+	r.dmu.Unlock()
+	if !ok {
+		r.defined()
 	}
 	return id
 }
@@ -388,22 +464,20 @@ func (g *G) tcut(r *recorder, out []byte) []byte {
 		return out
 	}
 	pub := t.pub.Load()
-	live := t.buf[t.done:pub]
-	if len(t.full) == 0 && len(live) == 0 {
+	cur := t.buf[t.done:pub]
+	if len(t.full) == 0 && len(cur) == 0 {
 		return out
 	}
 	// Each full batch starts where the one before ended (thandoff sets
 	// the base to the time of the last event): they are one run.
-	base, n := t.base, len(live)
+	base, off, n := t.base, t.off+uint64(t.done), len(cur)
 	if len(t.full) > 0 {
-		base = t.full[0].Base
+		base, off = t.full[0].Base, t.full[0].Offset
 	}
 	for _, b := range t.full {
 		n += len(b.Events)
 	}
-	out = binary.AppendUvarint(out, g.goid)
-	out = binary.AppendUvarint(out, base)
-	out = binary.AppendUvarint(out, uint64(n))
+	out = tracefmt.AppendBatchHeader(out, g.goid, t.stream, off, base, n)
 	for _, b := range t.full {
 		out = append(out, b.Events...)
 		r.aside.Add(-int64(len(b.Events)))
@@ -414,8 +488,8 @@ func (g *G) tcut(r *recorder, out []byte) []byte {
 	clear(t.full)
 	clear(t.bufs)
 	t.full, t.bufs = t.full[:0], t.bufs[:0]
-	out = append(out, live...)
-	for ev := live; len(ev) > 0; {
+	out = append(out, cur...)
+	for ev := cur; len(ev) > 0; {
 		n, dt, ok := tracefmt.EventLen(ev)
 		if !ok {
 			break
@@ -472,28 +546,55 @@ func (g *G) tdetach() {
 	if r != nil && t.gen == r.gen {
 		bs := t.full
 		if pub := t.pub.Load(); pub > t.done {
-			bs = append(bs, tracefmt.Batch{G: g.goid, Base: t.base, Events: append([]byte(nil), t.buf[t.done:pub]...)})
+			bs = append(bs, tracefmt.Batch{
+				G: g.goid, Stream: t.stream, Offset: t.off + uint64(t.done), Base: t.base,
+				Events: append([]byte(nil), t.buf[t.done:pub]...),
+			})
 		}
 		r.pmu.Lock()
 		r.orphans = append(r.orphans, bs...)
 		r.pmu.Unlock()
 	}
+	if t.slot != 0 {
+		t.lv.release(t.slot)
+		t.slot, t.lv, t.buf = 0, nil, nil
+	}
 	t.full, t.bufs = nil, nil
 	t.gen = 0
 }
 
-// thandoff sets g's full buffer aside, for the next cut, and gives g an
-// empty one.
+// thandoff empties g's full buffer. One in the live file is written at
+// once, as a partial chunk (or with everything else, when partial chunks
+// add up), so that it stays where a reader finds it after an exit. One on
+// the heap is set aside for the next cut, and g gets a new one.
 func (g *G) thandoff(r *recorder) {
 	t := &g.tr
+	if t.slot != 0 {
+		if r.partial.Load() > flushLimit {
+			r.flush(0)
+		} else {
+			r.flushG(g)
+		}
+		t.mu.Lock()
+		pub := t.pub.Load()
+		t.pub.Store(0)
+		t.off += uint64(pub)
+		t.base = t.prev
+		t.done = 0
+		rebase(t.lv.slot(t.slot), t.off, t.prev)
+		t.mu.Unlock()
+		return
+	}
 	t.mu.Lock()
-	if pub := t.pub.Load(); pub > t.done {
+	pub := t.pub.Load()
+	if pub > t.done {
 		ev := t.buf[t.done:pub:pub]
-		t.full = append(t.full, tracefmt.Batch{G: g.goid, Base: t.base, Events: ev})
+		t.full = append(t.full, tracefmt.Batch{G: g.goid, Stream: t.stream, Offset: t.off + uint64(t.done), Base: t.base, Events: ev})
 		t.bufs = append(t.bufs, t.buf)
 		r.aside.Add(int64(len(ev)))
 		t.buf = getBuf()
 	}
+	t.off += uint64(pub)
 	t.base = t.prev
 	t.done = 0
 	t.pub.Store(0)
@@ -503,15 +604,32 @@ func (g *G) thandoff(r *recorder) {
 	}
 }
 
-// tinit starts g's buffer in generation r.gen and announces g.
+// tinit starts g's buffer in generation r.gen, in a slot of the live
+// file if there is one free, and announces g.
 func (g *G) tinit(r *recorder) {
 	t := &g.tr
 	t.mu.Lock()
-	if t.buf == nil {
-		t.buf = getBuf()
+	if t.slot != 0 {
+		// A slot of an earlier recording's live file.
+		t.slot, t.lv, t.buf = 0, nil, nil
+	}
+	t.stream = r.streams.Add(1)
+	if r.live != nil {
+		if i := r.live.take(t.stream, g.goid); i != 0 {
+			s := r.live.slot(i)
+			t.slot, t.lv = i, r.live
+			t.buf = s[tracefmt.LiveSlotHeader:tracefmt.LiveSlotHeader]
+			t.pub = slotPub(s)
+		}
+	}
+	if t.slot == 0 {
+		if t.buf == nil {
+			t.buf = getBuf()
+		}
+		t.pub = &t.hpub
 	}
 	t.full, t.bufs = nil, nil
-	t.done, t.base, t.prev = 0, 0, 0
+	t.done, t.base, t.prev, t.off = 0, 0, 0, 0
 	t.pub.Store(0)
 	t.gen = r.gen
 	t.mu.Unlock()
@@ -841,11 +959,12 @@ func TracePath(path string, pid int) string {
 }
 
 func startFromEnv(path string) error {
-	f, err := os.OpenFile(TracePath(path, os.Getpid()), os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o644)
+	path = TracePath(path, os.Getpid())
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o644)
 	if err != nil {
 		return err
 	}
-	if err := StartTrace(f); err != nil {
+	if err := startTrace(f, path); err != nil {
 		f.Close()
 		return err
 	}

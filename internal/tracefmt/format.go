@@ -13,12 +13,17 @@
 //	body   = uvarint(flags) uvarint(time) uvarint(lost)
 //	         uvarint(nstrings) string*
 //	         uvarint(nstacks) (uvarint(nframes) (uvarint(func) uvarint(file) uvarint(line))*)*
-//	         (uvarint(goroutine) uvarint(base) uvarint(len) event*)*   to the end of the body
+//	         (uvarint(goroutine) uvarint(stream) uvarint(offset) uvarint(base) uvarint(len) event*)*
+//	                                                                to the end of the body
 //	event  = byte(kind) uvarint(dt) arg*
 //	string = uvarint(len) bytes
 //
 // Strings and stacks are numbered from 1 in the order they are defined,
-// across chunks; 0 means none. A chunk defines every string and stack
+// across chunks; 0 means none. A stream is the sequence of one
+// goroutine's events as its buffer received them, and a batch's offset
+// is where its first byte is in the stream: a reader that also reads the
+// live file (see live.go) uses them to skip what the chunks already hold.
+// A chunk defines every string and stack
 // its events use, unless an earlier chunk did. Times are nanoseconds
 // since the trace started: a chunk's time is when it was cut, a batch's
 // base is the time of the goroutine's event before its first one, and an
@@ -51,6 +56,7 @@ const (
 	FlagSignal              // cut on a terminating signal
 	FlagExit                // cut because the program is exiting
 	FlagFinding             // cut because a finding was reported
+	FlagPartial             // holds one goroutine's full buffer only: its time bounds nothing
 )
 
 // Header field keys.
@@ -276,6 +282,8 @@ type Frame struct {
 // Batch is a run of one goroutine's events.
 type Batch struct {
 	G      uint64
+	Stream uint64 // the goroutine's stream
+	Offset uint64 // where Events starts in the stream
 	Base   uint64 // time of the goroutine's event before the first one
 	Events []byte
 }
@@ -294,17 +302,24 @@ type Body struct {
 func AppendBody(b []byte, body *Body) []byte {
 	b = AppendDefs(b, body)
 	for _, bt := range body.Batches {
-		b = AppendBatch(b, bt.G, bt.Base, bt.Events)
+		b = AppendBatch(b, bt.G, bt.Stream, bt.Offset, bt.Base, bt.Events)
 	}
 	return b
 }
 
 // AppendBatch encodes one batch.
-func AppendBatch(b []byte, g, base uint64, events []byte) []byte {
-	b = binary.AppendUvarint(b, g)
-	b = binary.AppendUvarint(b, base)
-	b = binary.AppendUvarint(b, uint64(len(events)))
+func AppendBatch(b []byte, g, stream, offset, base uint64, events []byte) []byte {
+	b = AppendBatchHeader(b, g, stream, offset, base, len(events))
 	return append(b, events...)
+}
+
+// AppendBatchHeader encodes the header of a batch of n bytes of events.
+func AppendBatchHeader(b []byte, g, stream, offset, base uint64, n int) []byte {
+	b = binary.AppendUvarint(b, g)
+	b = binary.AppendUvarint(b, stream)
+	b = binary.AppendUvarint(b, offset)
+	b = binary.AppendUvarint(b, base)
+	return binary.AppendUvarint(b, uint64(n))
 }
 
 // AppendDefs encodes the part of body before its batches.
@@ -365,3 +380,22 @@ func AppendHeader(b []byte, fields []HeaderField) []byte {
 	b = binary.AppendUvarint(b, uint64(len(h)))
 	return append(b, h...)
 }
+
+// The live file. A recording to a file path keeps each goroutine's
+// buffer in a slot of a file mapped into memory, PATH.live, so that the
+// events a goroutine published are in the file the moment it publishes
+// them, even when the process exits without stopping the trace or is
+// killed. A clean stop removes the file. All numbers are little-endian.
+//
+//	file   = header (LivePage bytes) slot*
+//	header = magic (16 bytes) pid (8) start (8, the trace header's) nslots (4) slotsize (4)
+//	slot   = stream (8, 0 when free) goroutine (8) streambase (8) timebase (8) pub (4)
+//	         reserved (28) data (slotsize-64 bytes)
+//
+// data[:pub] are the events of the stream from offset streambase on; the
+// event before data[0] happened at timebase.
+const (
+	LiveMagic      = "condiag-live\x00\x00\x00\x00"
+	LivePage       = 4096
+	LiveSlotHeader = 64
+)
