@@ -70,12 +70,16 @@ func startHelperIgnoring(t *testing.T) (*exec.Cmd, string, *bufio.Scanner) {
 	return startHelperWith(t, "default", true)
 }
 
+// noFlush turns the recorder's periodic writes off (an hour apart), so
+// that what a test finds was written on a signal or kept in the live file.
+const noFlush = "CONDIAG_TRACE_FLUSH=1h"
+
 // startHelper starts the helper and waits until it is ready.
-func startHelper(t *testing.T, name string) (*exec.Cmd, string, *bufio.Scanner) {
-	return startHelperWith(t, name, false)
+func startHelper(t *testing.T, name string, env ...string) (*exec.Cmd, string, *bufio.Scanner) {
+	return startHelperWith(t, name, false, env...)
 }
 
-func startHelperWith(t *testing.T, name string, ignoreINT bool) (*exec.Cmd, string, *bufio.Scanner) {
+func startHelperWith(t *testing.T, name string, ignoreINT bool, env ...string) (*exec.Cmd, string, *bufio.Scanner) {
 	t.Helper()
 	path := filepath.Join(t.TempDir(), "trace-%p.out")
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
@@ -86,7 +90,7 @@ func startHelperWith(t *testing.T, name string, ignoreINT bool) (*exec.Cmd, stri
 		// inherits the disposition.
 		cmd = exec.CommandContext(ctx, "/bin/sh", "-c", `trap "" INT; exec "$0" -test.run='^$'`, os.Args[0])
 	}
-	cmd.Env = append(os.Environ(), helperEnv+"="+name, "CONDIAG_TRACE="+path, "CONDIAG_ON_FINDING=silent")
+	cmd.Env = append(append(os.Environ(), helperEnv+"="+name, "CONDIAG_TRACE="+path, "CONDIAG_ON_FINDING=silent"), env...)
 	out, err := cmd.StdoutPipe()
 	if err != nil {
 		t.Fatal(err)
@@ -106,9 +110,21 @@ func startHelperWith(t *testing.T, name string, ignoreINT bool) (*exec.Cmd, stri
 // lastRecorded reports whether the trace at path holds the Lock and
 // Unlock of the lock named "last", which the helper makes right before it
 // says it is ready.
-func lastRecorded(t *testing.T, path string) *trace.Reader {
+//
+// With live false, the trace is read alone, without its live file.
+func lastRecorded(t *testing.T, path string, live bool) *trace.Reader {
 	t.Helper()
-	r, err := trace.OpenFile(path)
+	var r *trace.Reader
+	var err error
+	if live {
+		r, err = trace.OpenFile(path)
+	} else {
+		var f *os.File
+		if f, err = os.Open(path); err == nil {
+			defer f.Close()
+			r, err = trace.NewReader(f)
+		}
+	}
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -147,7 +163,7 @@ func TestKilled(t *testing.T) {
 	time.Sleep(300 * time.Millisecond)
 	cmd.Process.Kill()
 	cmd.Wait()
-	r := lastRecorded(t, path)
+	r := lastRecorded(t, path, false)
 	if r.Ended() {
 		t.Error("the trace of a killed program says it was stopped")
 	}
@@ -170,7 +186,7 @@ func TestKilled(t *testing.T) {
 // TestSignalDefault sends SIGTERM to a program without a handler: the
 // recorder writes what it has, then the program dies of the signal.
 func TestSignalDefault(t *testing.T) {
-	cmd, path, _ := startHelper(t, "default")
+	cmd, path, _ := startHelper(t, "default", noFlush)
 	cmd.Process.Signal(syscall.SIGTERM)
 	err := cmd.Wait()
 	var ee *exec.ExitError
@@ -180,7 +196,7 @@ func TestSignalDefault(t *testing.T) {
 	if ws, ok := ee.Sys().(syscall.WaitStatus); !ok || !ws.Signaled() || ws.Signal() != syscall.SIGTERM {
 		t.Errorf("helper ended with %v, want death by SIGTERM", err)
 	}
-	lastRecorded(t, path)
+	lastRecorded(t, path, false)
 }
 
 // TestSignalHandler sends SIGTERM to a program that handles it: the
@@ -188,7 +204,7 @@ func TestSignalDefault(t *testing.T) {
 // handler and the recorder get the signal at the same time: a handler
 // that exits at once can win the race; see docs/tracing.md.)
 func TestSignalHandler(t *testing.T) {
-	cmd, path, sc := startHelper(t, "handler")
+	cmd, path, sc := startHelper(t, "handler", noFlush)
 	cmd.Process.Signal(syscall.SIGTERM)
 	handled := sc.Scan() && sc.Text() == "handled"
 	err := cmd.Wait()
@@ -196,7 +212,7 @@ func TestSignalHandler(t *testing.T) {
 	if !handled || !errors.As(err, &ee) || ee.ExitCode() != 3 {
 		t.Errorf("helper: handled %v, %v: want its handler to exit with 3", handled, err)
 	}
-	lastRecorded(t, path)
+	lastRecorded(t, path, false)
 }
 
 // TestSignalIgnored starts a program with SIGINT ignored, as a shell
@@ -221,14 +237,14 @@ func TestSignalIgnored(t *testing.T) {
 // its trace, within 100 ms of its last events: they are read from the
 // live file.
 func TestExitWithoutStop(t *testing.T) {
-	cmd, path, _ := startHelper(t, "exit")
+	cmd, path, _ := startHelper(t, "exit", noFlush)
 	if err := cmd.Wait(); err != nil {
 		t.Fatalf("helper: %v", err)
 	}
 	if _, err := os.Stat(path + ".live"); err != nil {
 		t.Fatalf("no live file: %v", err)
 	}
-	r := lastRecorded(t, path)
+	r := lastRecorded(t, path, true)
 	if n, err := r.LiveBytes(); n == 0 || err != nil {
 		t.Errorf("LiveBytes() = %d, %v: want the events read from the live file", n, err)
 	}

@@ -42,12 +42,12 @@ import (
 func nanotime() int64
 
 const (
-	flushEvery  = 100 * time.Millisecond
-	tbufSize    = 2048
-	flushLimit  = 512 << 10 // bytes set aside before the owner flushes itself
-	stackDepth  = 32
-	cacheBits   = 12
-	cacheIDBits = 24
+	defaultFlushEvery = 100 * time.Millisecond
+	tbufSize          = 2048
+	flushLimit        = 512 << 10 // bytes set aside before the owner flushes itself
+	stackDepth        = 32
+	cacheBits         = 12
+	cacheIDBits       = 24
 )
 
 // recording is the recorder while a trace is being recorded.
@@ -207,7 +207,7 @@ func headerFields(now time.Time) []tracefmt.HeaderField {
 
 func (r *recorder) loop() {
 	defer close(r.done)
-	t := time.NewTicker(flushEvery)
+	t := time.NewTicker(flushEvery())
 	defer t.Stop()
 	for {
 		select {
@@ -219,6 +219,19 @@ func (r *recorder) loop() {
 			return
 		}
 	}
+}
+
+// flushEvery is how often the recorder writes: every 100 ms, or as
+// CONDIAG_TRACE_FLUSH says (a time.ParseDuration string, at least 1 ms).
+func flushEvery() time.Duration {
+	if v := os.Getenv("CONDIAG_TRACE_FLUSH"); v != "" {
+		d, err := time.ParseDuration(v)
+		if err == nil && d >= time.Millisecond {
+			return d
+		}
+		fmt.Fprintf(os.Stderr, "condiag: ignoring CONDIAG_TRACE_FLUSH=%q: want a duration of at least 1ms\n", v)
+	}
+	return defaultFlushEvery
 }
 
 // onSignal writes what was recorded, then lets the signal do what it
