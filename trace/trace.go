@@ -32,13 +32,13 @@
 // *FormatError naming the byte offset.
 //
 // Cost, on the 2-core machine of docs/performance.md, side by side with
-// sync.Mutex in one run: an uncontended Lock/Unlock pair takes 110 ns with
-// a trace being recorded, against 24 ns without and 12.7 ns for
-// sync.Mutex (8.6x; the race detector costs 18x), with no allocation. The
+// sync.Mutex in one run: an uncontended Lock/Unlock pair takes 108 ns with
+// a trace being recorded, against 24 ns without and 12.8 ns for
+// sync.Mutex (8.4x; the race detector costs 18x), with no allocation. The
 // lock-heavy bank fixture's trace takes 3.7 bytes per event. Reading
-// decodes 88 M events/s; `condiag analyze` replays 44 M events/s, against
-// 16 M events/s for golang.org/x/exp/trace parsing a runtime trace of the
-// same workload. Reproduce with:
+// decodes 97 M events/s; `condiag analyze` replays 43 M events/s, against
+// 15.5 M events/s for golang.org/x/exp/trace parsing a runtime trace of
+// the same workload. Reproduce with:
 //
 //	go test -run=NONE -bench=Uncontended -benchmem -count=10 ./sync
 //	go test -run=NONE -bench='Analyze|Decode|ParseRuntime' -count=10 ./analyze
