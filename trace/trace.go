@@ -13,7 +13,10 @@
 // process of a tree writes a file of its own. The recorder writes what
 // it recorded at least every 100 ms, when a finding is reported, and on
 // SIGINT or SIGTERM; a program killed with SIGKILL leaves a trace that is
-// readable up to its last write. Nothing is dropped: a goroutine whose
+// readable up to its last write. With CONDIAG_TRACE the goroutines keep
+// their buffers in PATH.live, a file mapped into memory, so that what they
+// recorded after the last write is there too after an exit without Stop
+// or a kill; [OpenFile] reads both. Nothing is dropped: a goroutine whose
 // events pile up faster than they are written waits for the write.
 //
 // # Format
