@@ -180,9 +180,9 @@ func (r *Reader) readLive() error {
 			}
 		}
 		r.seq++
-		c := &cursor{g: s.g, t: t, b: data, stream: s.stream, seq: r.seq}
+		c := &cursor{g: s.g, t: t, b: data, stream: s.stream, seq: r.seq, liveName: lf.name}
 		if err := r.peek(c); err != nil {
-			return fmt.Errorf("%s: %w", lf.name, err)
+			return err
 		}
 		r.liveBytes += int64(len(data))
 		r.push(c)

@@ -306,3 +306,32 @@ func TestStopHelper(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// TestDamagedLiveFile damages the events in a live file: reading stops
+// with an error that names the live file.
+func TestDamagedLiveFile(t *testing.T) {
+	cmd, path, _ := startHelper(t, "exit", noFlush)
+	if err := cmd.Wait(); err != nil {
+		t.Fatalf("helper: %v", err)
+	}
+	lf, err := os.OpenFile(path+".live", os.O_RDWR, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The first event of every used slot gets an undeclared kind.
+	for i := range 256 {
+		off := int64(4096 + i*(64<<10))
+		var hdr [40]byte
+		if _, err := lf.ReadAt(hdr[:], off); err != nil {
+			t.Fatal(err)
+		}
+		if hdr[0] != 0 || hdr[32] != 0 {
+			lf.WriteAt([]byte{0xEE}, off+64)
+		}
+	}
+	lf.Close()
+	_, err = analyze.Files([]string{path}, analyze.Options{})
+	if err == nil || !strings.Contains(err.Error(), ".live: event of undeclared kind 238") {
+		t.Errorf("err = %v, want the damage in the live file named", err)
+	}
+}

@@ -36,7 +36,12 @@ type FormatError struct {
 	Msg    string
 }
 
-func (e *FormatError) Error() string { return fmt.Sprintf("offset %d: %s", e.Offset, e.Msg) }
+func (e *FormatError) Error() string {
+	if e.Offset < 0 {
+		return e.Msg // in the live file, which has no offsets of its own
+	}
+	return fmt.Sprintf("offset %d: %s", e.Offset, e.Msg)
+}
 
 // Truncation says what a reader skipped at the end of a file that ends
 // inside a chunk: a program killed while writing, or a copy cut short.
@@ -80,15 +85,16 @@ type chunkBuf struct {
 
 // cursor walks the events of one batch.
 type cursor struct {
-	stream uint64
-	chunk  *chunkBuf
-	g      uint64
-	t      uint64 // time of the next event
-	b      []byte
-	off    int64 // file offset of b[0]
-	seq    uint64
-	kind   Kind
-	dtn    int // length of the kind byte and dt of the next event
+	liveName string // the live file the events come from, if they do
+	stream   uint64
+	chunk    *chunkBuf
+	g        uint64
+	t        uint64 // time of the next event
+	b        []byte
+	off      int64 // file offset of b[0]
+	seq      uint64
+	kind     Kind
+	dtn      int // length of the kind byte and dt of the next event
 }
 
 // Reader reads a trace, one event at a time, in time order. It holds two
@@ -182,6 +188,15 @@ func (r *Reader) Stack(id StackID) []report.Frame {
 		return nil
 	}
 	return r.stacks[id-1]
+}
+
+// failc reports damage in the events of cursor c, at delta bytes past
+// its position.
+func (r *Reader) failc(c *cursor, delta int64, format string, args ...any) error {
+	if c.liveName != "" {
+		return &FormatError{Offset: -1, Msg: c.liveName + ": " + fmt.Sprintf(format, args...)}
+	}
+	return r.fail(c.off+delta, format, args...)
 }
 
 func (r *Reader) fail(off int64, format string, args ...any) error {
@@ -440,11 +455,11 @@ func (r *Reader) peek(c *cursor) error {
 	}
 	c.kind = Kind(c.b[0])
 	if !r.specs[c.kind].known {
-		return r.fail(c.off, "event of undeclared kind %d", c.kind)
+		return r.failc(c, 0, "event of undeclared kind %d", c.kind)
 	}
 	dt, n := binary.Uvarint(c.b[1:])
 	if n <= 0 {
-		return r.fail(c.off, "bad time delta")
+		return r.failc(c, 0, "bad time delta")
 	}
 	c.t += dt
 	c.dtn = 1 + n
@@ -463,7 +478,7 @@ func (r *Reader) emit(c *cursor, e *Event) error {
 		} else {
 			x, n := binary.Uvarint(b)
 			if n <= 0 {
-				return r.stop(r.fail(c.off+int64(len(c.b)-len(b)), "event cut short"))
+				return r.stop(r.failc(c, int64(len(c.b)-len(b)), "event cut short"))
 			}
 			v, b = x, b[n:]
 		}
@@ -476,14 +491,14 @@ func (r *Reader) emit(c *cursor, e *Event) error {
 			e.Arg = tracefmt.Unzigzag(v)
 		case dstStr:
 			if v > uint64(len(r.strings)) {
-				return r.stop(r.fail(c.off, "reference to undefined string %d", v))
+				return r.stop(r.failc(c, 0, "reference to undefined string %d", v))
 			}
 			if v > 0 {
 				e.Str = r.strings[v-1]
 			}
 		case dstStack:
 			if v > uint64(len(r.stacks)) {
-				return r.stop(r.fail(c.off, "reference to undefined stack %d", v))
+				return r.stop(r.failc(c, 0, "reference to undefined stack %d", v))
 			}
 			e.Stack = StackID(v)
 		}
@@ -498,7 +513,7 @@ func (r *Reader) emit(c *cursor, e *Event) error {
 	// Peek at the next event: its kind and time.
 	k := Kind(b[0])
 	if !r.specs[k].known {
-		return r.stop(r.fail(c.off, "event of undeclared kind %d", k))
+		return r.stop(r.failc(c, 0, "event of undeclared kind %d", k))
 	}
 	if len(b) > 1 && b[1] < 0x80 {
 		c.kind, c.t, c.dtn = k, c.t+uint64(b[1]), 2
