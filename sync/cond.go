@@ -50,6 +50,7 @@ type condLocker Cond
 
 func (c *condLocker) Lock() {
 	// Only Cond.Wait locks through condLocker: it woke up.
+	monitor.Current().WaitedOn()
 	if monitor.Tracing() {
 		monitor.TraceCond((*Cond)(c).state(), tracefmt.EvCondWoken)
 	}
@@ -72,6 +73,7 @@ func (c *Cond) inner() *sync.Cond {
 // returning. Wait cannot return unless awoken by Broadcast or Signal, so
 // the caller typically waits in a loop until the condition holds.
 func (c *Cond) Wait() {
+	monitor.Current().WaitOn(c.state())
 	if monitor.Tracing() {
 		var l *monitor.Lock
 		if m, ok := c.L.(instrumented); ok {

@@ -32,7 +32,7 @@ func (wg *WaitGroup) state() *monitor.Lock {
 	if s := wg.st.Load(); s != nil {
 		return s
 	}
-	s := monitor.NewObject(monitor.KindWaitGroup)
+	s := monitor.NewWaitGroup(&wg.n)
 	if wg.st.CompareAndSwap(nil, s) {
 		return s
 	}
@@ -61,15 +61,26 @@ func (wg *WaitGroup) Done() {
 }
 
 // Wait blocks until the WaitGroup task counter is zero.
+//
+// A goroutine blocked in Wait is known to the leak checks (package
+// detect/leak), which name the WaitGroup and its counter.
 func (wg *WaitGroup) Wait() {
-	if !monitor.Tracing() {
+	tracing := monitor.Tracing()
+	if !tracing && wg.n.Load() == 0 {
 		wg.wg.Wait()
 		return
 	}
 	s := wg.state()
-	monitor.TraceWaitGroupWait(s)
+	if tracing {
+		monitor.TraceWaitGroupWait(s)
+	}
+	g := monitor.Current()
+	g.WaitOn(s)
 	wg.wg.Wait()
-	monitor.TraceWaitGroupWaited(s)
+	g.WaitedOn()
+	if tracing {
+		monitor.TraceWaitGroupWaited(s)
+	}
 }
 
 // Go calls f in a new goroutine and adds that task to the WaitGroup. When

@@ -39,6 +39,10 @@ type G struct {
 	waitMode Mode
 	waitSeq  uint64 // number of the current or last wait, from waitSeqs
 
+	// waitObj is the WaitGroup or Cond this goroutine is blocked in
+	// Wait on, or nil (snapshot.go).
+	waitObj atomic.Pointer[Lock]
+
 	tr gtrace // trace buffer, see record.go
 }
 
@@ -110,12 +114,14 @@ func Current() *G {
 // still held keep its id as their owner, so reports say it has exited.
 func (g *G) reset(id uint64) {
 	g.tdetach()
+	g.orphan()
 	for i := 0; i < g.n; i++ {
 		g.held[i] = entry{}
 	}
 	g.n, g.overflow = 0, 0
 	g.staleReads, g.staleNext = [4]*Lock{}, 0
 	g.waitLock.Store(nil)
+	g.waitObj.Store(nil)
 	g.goid = id
 }
 
@@ -127,7 +133,9 @@ func insert(gp uintptr, id uint64) *G {
 	st := &G{goid: id, gp: gp}
 	t := table.Load()
 	if s := find(t, gp); s != nil {
-		s.st.Load().tdetach()
+		old := s.st.Load()
+		old.tdetach()
+		old.orphan()
 		s.st.Store(st)
 		return st
 	}
@@ -186,7 +194,7 @@ func currentSlow(id uint64) *G {
 // settle forgets the state of an idle goroutine in the slow mode, where
 // states are keyed by ids that are never reused.
 func (g *G) settle() {
-	if g.gp == 0 && g.n == 0 && g.overflow == 0 && g.waitLock.Load() == nil {
+	if g.gp == 0 && g.n == 0 && g.overflow == 0 && g.waitLock.Load() == nil && g.waitObj.Load() == nil {
 		g.tdetach()
 		slowG.Delete(g.goid)
 	}

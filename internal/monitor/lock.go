@@ -68,6 +68,8 @@ type Lock struct {
 	// take: the lock is used like a semaphore, and a goroutine asking for
 	// it while holding it may be waiting for another to release it.
 	handedOver atomic.Bool
+	// count is a WaitGroup's counter (NewWaitGroup), nil for others.
+	count *atomic.Int64
 	// tstate is 2*gen+1 once the lock was announced in the trace of
 	// generation gen, 2*gen while it is being announced.
 	tstate atomic.Uint64
@@ -208,6 +210,9 @@ func isOwnFrame(fn string) bool {
 		return false
 	}
 	rest := fn[len(modulePath):]
+	if strings.Contains(rest, "_test.") {
+		return false // condiag's own tests are users
+	}
 	return strings.HasPrefix(rest, "sync.") || strings.HasPrefix(rest, "sync/") ||
 		strings.HasPrefix(rest, "internal/") || strings.HasPrefix(rest, "detect/")
 }

@@ -57,9 +57,10 @@ type sample struct {
 
 // heldSample is one lock held by a goroutine seen by a scan.
 type heldSample struct {
-	g    uint64
-	lock *Lock
-	mode Mode
+	g     uint64
+	lock  *Lock
+	mode  Mode
+	epoch uint32 // for an orphaned read hold, see snapshot.go
 }
 
 // watchState is the watchdog's memory between ticks. Only the watchdog
@@ -113,16 +114,12 @@ func scan() (waits []sample, held []heldSample) {
 			if e.l == nil {
 				continue
 			}
-			ok := loadOwner(e.l) == g.goid
-			if e.mode == Read {
-				ok = e.l.rEpoch.Load() == e.epoch
-			}
-			if ok {
+			if holdValid(g.goid, e) {
 				held = append(held, heldSample{g: g.goid, lock: e.l, mode: e.mode})
 			}
 		}
 	}
-	return waits, held
+	return waits, append(held, liveOrphans()...)
 }
 
 // check runs one tick and reports whether any goroutine was waiting.

@@ -1,0 +1,247 @@
+package leak
+
+import (
+	"fmt"
+	"maps"
+	"slices"
+	"strings"
+
+	"github.com/condiag/condiag/detect/deadlock"
+	"github.com/condiag/condiag/internal/gstack"
+	"github.com/condiag/condiag/internal/monitor"
+	"github.com/condiag/condiag/report"
+)
+
+// maxListed is how many goroutine ids a grouped finding lists.
+const maxListed = 10
+
+// explain groups the leaked goroutines by identical stack and builds one
+// LK3001 for each group, naming what condiag knows of the first: the
+// primitive it waits on and its holders, the locks it holds, where it was
+// created and by which test.
+func explain(leaked []*gstack.Goroutine, gs []gstack.Goroutine) []report.Finding {
+	alive := map[int64]*gstack.Goroutine{}
+	for i := range gs {
+		alive[gs[i].ID] = &gs[i]
+	}
+	snap := monitor.Snapshot()
+	var order []string
+	groups := map[string][]*gstack.Goroutine{}
+	for _, g := range leaked {
+		k := groupKey(g, snap)
+		if groups[k] == nil {
+			order = append(order, k)
+		}
+		groups[k] = append(groups[k], g)
+	}
+	out := make([]report.Finding, 0, len(order))
+	for _, k := range order {
+		out = append(out, leakFinding(groups[k], snap, alive))
+	}
+	return out
+}
+
+// groupKey is what goroutines of one group share: their state, stack,
+// creator and the class of what they wait on.
+func groupKey(g *gstack.Goroutine, snap monitor.State) string {
+	var b strings.Builder
+	b.WriteString(g.State)
+	for _, f := range g.Frames {
+		fmt.Fprintf(&b, "|%s %s:%d", f.Func, f.File, f.Line)
+	}
+	fmt.Fprintf(&b, "|%s:%d", g.CreatedBy.File, g.CreatedBy.Line)
+	if w, ok := snap.Waits[g.ID]; ok {
+		fmt.Fprintf(&b, "|%s %s", w.Lock.Kind, w.Lock.Class)
+	}
+	return b.String()
+}
+
+func leakFinding(group []*gstack.Goroutine, snap monitor.State, alive map[int64]*gstack.Goroutine) report.Finding {
+	g := group[0]
+	f := report.New("LK3001")
+	f.Confidence = report.Observed
+	user := gstack.UserFrames(g.Frames)
+	if len(user) > 0 {
+		f.Location = user[0]
+	} else {
+		f.Location = g.CreatedBy
+	}
+	f.Goroutines = []report.Goroutine{goroutine(g, snap)}
+	var what []string
+	if w, ok := snap.Waits[g.ID]; ok {
+		lk := w.Lock.Report()
+		f.Locks = append(f.Locks, lk)
+		what = append(what, waitText(w, lk, alive))
+		for _, h := range w.Holders {
+			if hg := alive[h]; hg != nil && h != g.ID {
+				f.Goroutines = append(f.Goroutines, goroutine(hg, snap))
+			}
+		}
+	} else {
+		what = append(what, "blocked in "+g.State)
+	}
+	for _, h := range snap.Holds[g.ID] {
+		lk := h.Lock.Report()
+		lk.Held, lk.Holder = h.Mode.String(), g.ID
+		f.Locks = append(f.Locks, lk)
+		what = append(what, fmt.Sprintf("holding %s (%s)", lk.Label(), h.Mode))
+	}
+	where := ""
+	if len(user) > 0 {
+		where = " in " + user[0].Func
+	}
+	who := fmt.Sprintf("goroutine %d", g.ID)
+	if len(group) > 1 {
+		who = fmt.Sprintf("%d goroutines with this stack (goroutine %d and others)", len(group), g.ID)
+	}
+	f.Message = fmt.Sprintf("%s leaked%s, %s", who, where, strings.Join(what, ", "))
+	if !g.CreatedBy.IsZero() {
+		f.Notes = append(f.Notes, fmt.Sprintf("created at %s by %s", g.CreatedBy, g.CreatedBy.Func))
+	}
+	if t := startedBy(g); t != "" {
+		f.Message += ", started by " + t
+		f.Notes = append(f.Notes, "started by "+t)
+	}
+	if len(group) > 1 {
+		f.Notes = append(f.Notes, fmt.Sprintf("leaked goroutines: %d, with the same stack: %s", len(group), listIDs(group)))
+	}
+	if g.Leaked {
+		f.Notes = append(f.Notes, "proven: the garbage collector found it can never run again (goroutine leak profile)")
+	}
+	return f
+}
+
+// leakedCount returns how many goroutines an LK3001 finding stands for.
+func leakedCount(f report.Finding) int {
+	for _, n := range f.Notes {
+		var k int
+		if _, err := fmt.Sscanf(n, "leaked goroutines: %d,", &k); err == nil {
+			return k
+		}
+	}
+	return 1
+}
+
+func waitText(w monitor.Wait, lk report.Lock, alive map[int64]*gstack.Goroutine) string {
+	if w.Object {
+		if lk.Kind == "WaitGroup" {
+			return fmt.Sprintf("in Wait on %s, whose counter is %d (created at %s)", lk.Label(), w.Count, lk.FirstLocked)
+		}
+		return fmt.Sprintf("in Wait on %s (first used at %s), not signalled", lk.Label(), lk.FirstLocked)
+	}
+	verb := "lock"
+	if w.Mode == deadlock.ModeRead {
+		verb = "read-lock"
+	}
+	var holders []string
+	for _, h := range w.Holders {
+		holders = append(holders, holderText(h, alive))
+	}
+	who := "which nobody holds"
+	if len(holders) > 0 {
+		who = "held by " + strings.Join(holders, " and ")
+	}
+	return fmt.Sprintf("waiting to %s %s (first locked at %s), %s", verb, lk.Label(), lk.FirstLocked, who)
+}
+
+func holderText(id int64, alive map[int64]*gstack.Goroutine) string {
+	hg := alive[id]
+	if hg == nil {
+		return fmt.Sprintf("goroutine %d, which has exited without unlocking it", id)
+	}
+	where := ""
+	if user := gstack.UserFrames(hg.Frames); len(user) > 0 {
+		where = " at " + user[0].String()
+	}
+	return fmt.Sprintf("goroutine %d [%s]%s", id, hg.State, where)
+}
+
+// startedBy names the test that started g, if any is known.
+func startedBy(g *gstack.Goroutine) string {
+	ts := gstack.Process.Tests(g.ID)
+	if len(ts) == 0 {
+		return ""
+	}
+	return "test " + ts[0].Name
+}
+
+func goroutine(g *gstack.Goroutine, snap monitor.State) report.Goroutine {
+	r := report.Goroutine{ID: g.ID, State: g.State, Stack: gstack.UserFrames(g.Frames), CreatedBy: g.CreatedBy}
+	for _, h := range snap.Holds[g.ID] {
+		r.Holds = append(r.Holds, h.Lock.ID)
+	}
+	if w, ok := snap.Waits[g.ID]; ok {
+		r.WaitsFor = w.Lock.ID
+		if !w.Object {
+			r.WaitMode = w.Mode.String()
+		}
+	}
+	return r
+}
+
+func listIDs(group []*gstack.Goroutine) string {
+	var ids []string
+	for i, g := range group {
+		if i == maxListed {
+			ids = append(ids, "...")
+			break
+		}
+		ids = append(ids, fmt.Sprint(g.ID))
+	}
+	return strings.Join(ids, ", ")
+}
+
+// heldAtEnd builds an LK3002 for each condiag lock still held by a
+// goroutine the check counts, the caller, or one that has exited.
+func heldAtEnd(o *opts, sc scope, gs []gstack.Goroutine, self int64) []report.Finding {
+	snap := monitor.Snapshot()
+	alive := map[int64]*gstack.Goroutine{}
+	for i := range gs {
+		alive[gs[i].ID] = &gs[i]
+	}
+	var out []report.Finding
+	for _, id := range slices.Sorted(maps.Keys(snap.Holds)) {
+		g := alive[id]
+		switch {
+		case g == nil:
+			if !countsGone(sc, id) {
+				continue
+			}
+		case id == self:
+		case o.ignored(g) || gstack.TestFunction(g) != "" || !countsLive(sc, g):
+			continue
+		}
+		for _, h := range snap.Holds[id] {
+			out = append(out, heldFinding(id, h, g, snap))
+		}
+	}
+	return out
+}
+
+func heldFinding(id int64, h deadlock.HeldLock, g *gstack.Goroutine, snap monitor.State) report.Finding {
+	f := report.New("LK3002")
+	f.Confidence = report.Observed
+	lk := h.Lock.Report()
+	lk.Held, lk.Holder = h.Mode.String(), id
+	f.Locks = []report.Lock{lk}
+	f.Location = lk.FirstLocked
+	state := "which has exited without unlocking it"
+	if g != nil {
+		f.Goroutines = []report.Goroutine{goroutine(g, snap)}
+		state = fmt.Sprintf("which is %s", g.State)
+		if user := gstack.UserFrames(g.Frames); len(user) > 0 {
+			state += " at " + user[0].String()
+		}
+		if t := startedBy(g); t != "" {
+			state += ", started by " + t
+		}
+	} else {
+		f.Goroutines = []report.Goroutine{{ID: id, State: "exited", Holds: []uint64{lk.ID}}}
+		if ts := gstack.Process.Tests(id); len(ts) > 0 {
+			state += ", started by test " + ts[0].Name
+		}
+	}
+	f.Message = fmt.Sprintf("%s (first locked at %s) is still held (%s) by goroutine %d, %s",
+		lk.Label(), lk.FirstLocked, h.Mode, id, state)
+	return f
+}

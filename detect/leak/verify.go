@@ -1,0 +1,141 @@
+package leak
+
+import (
+	"fmt"
+	"os"
+	"slices"
+	"strings"
+
+	"github.com/condiag/condiag/internal/gstack"
+	"github.com/condiag/condiag/report"
+)
+
+// TestingT is the part of *testing.T that [VerifyNone] uses. A T with a
+// Name method (as *testing.T has) names the test in reports.
+type TestingT interface {
+	Error(args ...any)
+}
+
+// TestingM is the part of *testing.M that [VerifyTestMain] uses.
+type TestingM interface {
+	Run() int
+}
+
+type helper interface{ Helper() }
+type namer interface{ Name() string }
+
+// VerifyNone fails t with the goroutines that t leaked and the condiag
+// locks its goroutines still hold. Use it deferred at the top of a test.
+//
+// Unlike goleak's, it is right under t.Parallel: a goroutine counts for
+// t when it descends from t's goroutine (through the "created by" chain,
+// remembered across checks, or the test function that ran the go
+// statement). Goroutines of other tests that are still running are left
+// to those tests. Goroutines whose origin is unknown count for t only
+// when no other test runs; [VerifyTestMain] reports the rest.
+func VerifyNone(t TestingT, options ...Option) {
+	if h, ok := t.(helper); ok {
+		h.Helper()
+	}
+	o := buildOpts(options)
+	if fs := TestFindings(t, options...); len(fs) > 0 {
+		t.Error((&Error{Findings: fs}).Error())
+	}
+	if o.cleanup != nil {
+		o.cleanup(0)
+	}
+}
+
+// TestFindings returns what [VerifyNone] would fail t with. It must be
+// called from t's goroutine.
+func TestFindings(t TestingT, options ...Option) []report.Finding {
+	me := gstack.Current()
+	if n, ok := t.(namer); ok {
+		gstack.Process.Register(me, n.Name())
+	}
+	return check(buildOpts(options), &testScope{me: me})
+}
+
+// osExit is a seam for tests.
+var osExit = os.Exit
+
+// VerifyTestMain runs the tests of m, then looks for leaks and exits:
+// with m's code when the tests failed, with 1 when leaks were found
+// (they are printed), else 0. Call it from TestMain. While the tests run,
+// a watchdog prints a diagnosis of what hangs shortly before
+// -test.timeout kills the binary (see [Watchdog]).
+func VerifyTestMain(m TestingM, options ...Option) {
+	o := buildOpts(options)
+	stop := StartWatchdog(options...)
+	code := m.Run()
+	stop()
+	if code == 0 {
+		if fs := check(o, nil); len(fs) > 0 {
+			fmt.Fprintln(os.Stderr, (&Error{Findings: fs}).Error())
+			code = 1
+		}
+	}
+	if o.cleanup != nil {
+		o.cleanup(code)
+	}
+	osExit(code)
+}
+
+// testScope counts the goroutines of one test.
+type testScope struct {
+	me     int64
+	mine   []string // names of me and the tests it runs in
+	alive  map[int64]bool
+	others bool // other tests are running their bodies
+}
+
+// idle lists where a test goroutine waits while it runs no code of its
+// own: for its subtests, or for the go-ahead of t.Parallel.
+var idle = []string{"testing.(*T).Run", "testing.(*T).Parallel", "testing.tRunner", "testing.runTests"}
+
+func (s *testScope) update(gs []gstack.Goroutine) {
+	s.alive = make(map[int64]bool, len(gs))
+	up := map[int64]bool{}
+	s.mine = s.mine[:0]
+	for _, t := range gstack.Process.Tests(s.me) {
+		up[t.Goroutine] = true
+		s.mine = append(s.mine, t.Name)
+	}
+	s.others = false
+	for i := range gs {
+		g := &gs[i]
+		s.alive[g.ID] = true
+		if g.ID != s.me && !up[g.ID] && gstack.TestFunction(g) != "" && !slices.Contains(idle, g.FirstFunction()) {
+			s.others = true
+		}
+	}
+}
+
+func (s *testScope) counts(g *gstack.Goroutine) bool { return s.owns(g.ID) }
+func (s *testScope) countsGone(id int64) bool        { return s.owns(id) }
+
+func (s *testScope) owns(id int64) bool {
+	ts := gstack.Process.Tests(id)
+	for _, t := range ts {
+		if t.Goroutine == s.me {
+			return true
+		}
+	}
+	if len(ts) > 0 {
+		t := ts[0]
+		if t.Goroutine == 0 && len(s.mine) > 0 && topTest(s.mine[len(s.mine)-1]) == t.Name {
+			return true // by the test function that ran the go statement
+		}
+		if t.Goroutine != 0 && s.alive[t.Goroutine] {
+			return false // another test's, still running: it checks its own
+		}
+	}
+	return !s.others
+}
+
+// topTest returns the top-level test of a test name: "TestX" of
+// "TestX/sub".
+func topTest(name string) string {
+	top, _, _ := strings.Cut(name, "/")
+	return top
+}
