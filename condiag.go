@@ -29,7 +29,10 @@ import (
 	"os"
 	"strings"
 	"sync"
+	"testing"
 
+	"github.com/condiag/condiag/detect/leak"
+	"github.com/condiag/condiag/internal/gstack"
 	"github.com/condiag/condiag/internal/sink"
 	"github.com/condiag/condiag/report"
 )
@@ -81,6 +84,8 @@ type Option interface{ apply(*options) }
 
 type options struct {
 	ignore map[string]string // finding ID -> reason
+	funcs  map[string]string // function -> reason
+	leak   []leak.Option
 }
 
 type optionFunc func(*options)
@@ -99,6 +104,49 @@ func IgnoreID(id, reason string) Option {
 	})
 }
 
+// IgnoreFunction makes findings that involve fn not count: leaked
+// goroutines with fn on their stack, and findings whose location or
+// goroutines' stacks are in fn. fn is fully qualified
+// ("example.com/pkg.(*Pool).worker"); reason is required, as for
+// [IgnoreID].
+func IgnoreFunction(fn, reason string) Option {
+	return optionFunc(func(o *options) {
+		if o.funcs == nil {
+			o.funcs = map[string]string{}
+		}
+		o.funcs[fn] = reason
+		o.leak = append(o.leak, leak.IgnoreAnyFunction(fn))
+	})
+}
+
+// IgnoreTopFunction, IgnoreAnyFunction, IgnoreCreatedBy, IgnoreCurrent
+// and Cleanup are goleak's options, with goleak's meaning: they apply to
+// the goroutine leak scan (package detect/leak).
+
+// IgnoreTopFunction ignores leaked goroutines whose innermost function
+// is f.
+func IgnoreTopFunction(f string) Option { return LeakOptions(leak.IgnoreTopFunction(f)) }
+
+// IgnoreAnyFunction ignores leaked goroutines with f on their stack.
+func IgnoreAnyFunction(f string) Option { return LeakOptions(leak.IgnoreAnyFunction(f)) }
+
+// IgnoreCreatedBy ignores leaked goroutines started by a go statement in
+// f.
+func IgnoreCreatedBy(f string) Option { return LeakOptions(leak.IgnoreCreatedBy(f)) }
+
+// IgnoreCurrent ignores the goroutines that exist when it is called.
+func IgnoreCurrent() Option { return LeakOptions(leak.IgnoreCurrent()) }
+
+// Cleanup calls f at the end of [VerifyNone] (with 0) or
+// [VerifyTestMain] (with the exit code, before the exit).
+func Cleanup(f func(exitCode int)) Option { return LeakOptions(leak.Cleanup(f)) }
+
+// LeakOptions passes options to the goroutine leak scan, such as
+// leak.MaxRetryAttempts or leak.Watchdog.
+func LeakOptions(opts ...leak.Option) Option {
+	return optionFunc(func(o *options) { o.leak = append(o.leak, opts...) })
+}
+
 func build(opts []Option) (options, error) {
 	var o options
 	for _, opt := range opts {
@@ -113,18 +161,48 @@ func build(opts []Option) (options, error) {
 			errs = append(errs, fmt.Errorf("condiag: IgnoreID(%q) without a reason", id))
 		}
 	}
+	for fn, reason := range o.funcs {
+		if strings.TrimSpace(reason) == "" {
+			errs = append(errs, fmt.Errorf("condiag: IgnoreFunction(%q) without a reason", fn))
+		}
+	}
 	return o, errors.Join(errs...)
+}
+
+// counts reports whether f counts under o.
+func (o options) counts(f *report.Finding) bool {
+	if _, ok := o.ignore[f.ID]; ok {
+		return false
+	}
+	if len(o.funcs) == 0 {
+		return true
+	}
+	if _, ok := o.funcs[f.Location.Func]; ok {
+		return false
+	}
+	for _, g := range f.Goroutines {
+		for _, fr := range g.Stack {
+			if _, ok := o.funcs[fr.Func]; ok {
+				return false
+			}
+		}
+	}
+	return true
 }
 
 func (o options) filter(fs []report.Finding) []report.Finding {
 	var out []report.Finding
-	for _, f := range fs {
-		if _, ok := o.ignore[f.ID]; !ok {
-			out = append(out, f)
+	for i := range fs {
+		if o.counts(&fs[i]) {
+			out = append(out, fs[i])
 		}
 	}
 	return out
 }
+
+// leakOptions returns the options of the leak scan, with a Cleanup taken
+// out: the facade runs it.
+func (o options) leakOptions() []leak.Option { return o.leak }
 
 // FindingsError is the error [Check] returns: the findings, as one
 // report.
@@ -145,48 +223,73 @@ func (e *FindingsError) Error() string {
 	return strings.TrimRight(b.String(), "\n")
 }
 
-// Check returns nil when no finding has been reported in this process, or
-// a *[FindingsError] listing them.
+// Check returns nil when nothing is wrong in this process now, or a
+// *[FindingsError] listing what is: every finding the online detectors
+// reported, goroutines that leaked (LK3001) and condiag locks still held
+// (LK3002) by goroutines other than the caller's. Call it where the
+// program believes it has stopped all its work.
 func Check(opts ...Option) error {
 	o, err := build(opts)
 	if err != nil {
 		return err
 	}
 	fs := o.filter(sink.Findings())
+	fs = append(fs, o.filter(leak.Findings(o.leakOptions()...))...)
 	if n := sink.Dropped(); len(fs) > 0 || n > 0 {
 		return &FindingsError{Findings: fs, Dropped: n}
 	}
 	return nil
 }
 
-// TestingT is the part of *testing.T that [VerifyNone] uses.
+// TestingT is the part of *testing.T that [VerifyNone] uses. With a Name
+// method, as *testing.T has, reports name the test.
 type TestingT interface {
 	Helper()
 	Error(args ...any)
 }
 
-// verified is how far VerifyNone has reported, so that a finding fails
-// one test, the first that checks after it was found.
+// claimed is which findings of the sink a check has reported already, so
+// that a finding fails one test: the one it belongs to.
 var (
-	verifiedMu      sync.Mutex
-	verified        int
-	verifiedDropped int
+	claimedMu      sync.Mutex
+	claimed        = map[int]bool{}
+	claimedDropped int
 )
 
-// unverified returns the findings recorded since the last VerifyNone and
-// how many were dropped since, and marks them verified. verifiedMu is
-// held.
-func unverified() ([]report.Finding, int) {
-	fs := sink.Since(verified)
-	verified += len(fs)
-	dropped := sink.Dropped() - verifiedDropped
-	verifiedDropped += dropped
-	return fs, dropped
+// claim returns the findings not reported yet for which owns is true, and
+// how many were dropped since the last claim, and marks them reported.
+func claim(owns func(f *report.Finding) bool) ([]report.Finding, int) {
+	claimedMu.Lock()
+	defer claimedMu.Unlock()
+	var out []report.Finding
+	for i, f := range sink.Findings() {
+		if !claimed[i] && owns(&f) {
+			claimed[i] = true
+			out = append(out, f)
+		}
+	}
+	dropped := sink.Dropped() - claimedDropped
+	claimedDropped += dropped
+	return out, dropped
 }
 
-// VerifyNone fails t with every finding reported since the previous call
-// of VerifyNone in this process (or since it started). Use it deferred at
-// the top of a test.
+// goroutinesOf returns the goroutines a finding involves.
+func goroutinesOf(f *report.Finding) []int64 {
+	var ids []int64
+	for _, g := range f.Goroutines {
+		ids = append(ids, g.ID)
+	}
+	for _, e := range f.Edges {
+		ids = append(ids, e.Goroutine)
+	}
+	return ids
+}
+
+// VerifyNone fails t with what went wrong in t: the findings of the
+// online detectors that involve t's goroutines, the goroutines t leaked
+// and the condiag locks they still hold (package detect/leak). It is
+// right under t.Parallel: what belongs to another test that is still
+// running is left to that test. Use it deferred at the top of a test.
 func VerifyNone(t TestingT, opts ...Option) {
 	t.Helper()
 	o, err := build(opts)
@@ -194,12 +297,28 @@ func VerifyNone(t TestingT, opts ...Option) {
 		t.Error(err)
 		return
 	}
-	verifiedMu.Lock()
-	fs, dropped := unverified()
-	verifiedMu.Unlock()
-	if fs = o.filter(fs); len(fs) > 0 || dropped > 0 {
+	lopts, cleanup := o.leakOptions(), leakCleanup(o)
+	fs := o.filter(leak.TestFindings(t, lopts...))
+	owner := leak.Owner(t)
+	online, dropped := claim(func(f *report.Finding) bool { return owner(goroutinesOf(f)...) })
+	fs = append(o.filter(online), fs...)
+	if len(fs) > 0 || dropped > 0 {
 		t.Error((&FindingsError{Findings: fs, Dropped: dropped}).Error())
 	}
+	if cleanup != nil {
+		cleanup(0)
+	}
+}
+
+// leakCleanup returns the Cleanup function among o's leak options.
+func leakCleanup(o options) func(int) {
+	var f func(int)
+	for _, opt := range o.leak {
+		if c := leak.CleanupOf(opt); c != nil {
+			f = c
+		}
+	}
+	return f
 }
 
 // TestingM is the part of *testing.M that [VerifyTestMain] uses.
@@ -208,19 +327,25 @@ type TestingM interface {
 }
 
 // VerifyTestMain runs the tests of m and then exits: with m's code when
-// it failed, with 1 (after printing them) when findings were reported
-// during the run that no [VerifyNone] reported already, else 0. Call it
-// from TestMain. A trace being recorded (CONDIAG_TRACE) is stopped before
+// it failed; with 1, after printing them, when findings were reported
+// during the run that no [VerifyNone] reported already, or goroutines
+// leaked, or condiag locks are still held; else 0. Call it from TestMain.
+//
+// While the tests run, a watchdog prints a diagnosis shortly before
+// -test.timeout ends the binary: the deadlock if there is one (DL1002),
+// else the blocked goroutines grouped by what they wait on (DL1005); see
+// leak.Watchdog. A trace being recorded (CONDIAG_TRACE) is stopped before
 // the exit, so that it is complete.
 func VerifyTestMain(m TestingM, opts ...Option) {
+	o, err := build(opts)
+	stop := leak.StartWatchdog(o.leakOptions()...)
 	code := m.Run()
+	stop()
 	if code == 0 {
-		o, err := build(opts)
 		if err == nil {
-			verifiedMu.Lock()
-			fs, dropped := unverified()
-			verifiedMu.Unlock()
-			if fs = o.filter(fs); len(fs) > 0 || dropped > 0 {
+			fs, dropped := claim(func(*report.Finding) bool { return true })
+			fs = append(o.filter(fs), o.filter(leak.Findings(withoutCleanup(o.leakOptions())...))...)
+			if len(fs) > 0 || dropped > 0 {
 				err = &FindingsError{Findings: fs, Dropped: dropped}
 			}
 		}
@@ -229,8 +354,30 @@ func VerifyTestMain(m TestingM, opts ...Option) {
 			code = 1
 		}
 	}
+	if c := leakCleanup(o); c != nil {
+		c(code)
+	}
 	// A trace recorded through CONDIAG_TRACE ends here: stop it, so that
 	// it is complete and says so.
 	sink.BeforeExit()
 	osExit(code)
+}
+
+func withoutCleanup(opts []leak.Option) []leak.Option {
+	var out []leak.Option
+	for _, o := range opts {
+		if leak.CleanupOf(o) == nil {
+			out = append(out, o)
+		}
+	}
+	return out
+}
+
+func init() {
+	if testing.Testing() {
+		// Remember which goroutines exist when a finding is made, so
+		// that VerifyNone can tell which test it belongs to after they
+		// have exited.
+		sink.SetOnNew(func() { gstack.Process.Observe(gstack.All()) })
+	}
 }

@@ -10,20 +10,23 @@
 //   - what it is blocked on: for a condiag primitive, which one (its name
 //     or class, where it was first locked or used) and who holds it, even
 //     when the holder has exited; the condiag locks it holds itself;
+//
 //   - where it was created and which test started it, correctly under
 //     t.Parallel (see [VerifyNone]);
+//
 //   - whether the runtime proved it leaked, when the binary is built with
 //     GOEXPERIMENT=goroutineleakprofile (the garbage collector finds
 //     goroutines blocked on objects nothing else can reach);
+//
 //   - leaks with the same stack are one finding, with a count, not ten
 //     thousand copies.
 //
-//	func TestMain(m *testing.M) { leak.VerifyTestMain(m) }
+//     func TestMain(m *testing.M) { leak.VerifyTestMain(m) }
 //
-//	func TestServe(t *testing.T) {
-//		defer leak.VerifyNone(t)
-//		// ...
-//	}
+//     func TestServe(t *testing.T) {
+//     defer leak.VerifyNone(t)
+//     // ...
+//     }
 //
 // The module root's condiag.VerifyNone and condiag.VerifyTestMain combine
 // these checks with every finding of the online detectors.

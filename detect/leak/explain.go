@@ -125,7 +125,7 @@ func leakedCount(f report.Finding) int {
 func waitText(w monitor.Wait, lk report.Lock, alive map[int64]*gstack.Goroutine) string {
 	if w.Object {
 		if lk.Kind == "WaitGroup" {
-			return fmt.Sprintf("in Wait on %s, whose counter is %d (created at %s)", lk.Label(), w.Count, lk.FirstLocked)
+			return fmt.Sprintf("in Wait on %s, whose counter is %d (first waited on at %s)", lk.Label(), w.Count, lk.FirstLocked)
 		}
 		return fmt.Sprintf("in Wait on %s (first used at %s), not signalled", lk.Label(), lk.FirstLocked)
 	}

@@ -194,8 +194,10 @@ type recT struct {
 	errs []string
 }
 
-func (r *recT) Error(args ...any) { r.errs = append(r.errs, strings.TrimSpace(strings.Repeat("", 0)+sprint(args))) }
-func (r *recT) Name() string      { return r.name }
+func (r *recT) Error(args ...any) {
+	r.errs = append(r.errs, strings.TrimSpace(strings.Repeat("", 0)+sprint(args)))
+}
+func (r *recT) Name() string { return r.name }
 
 func sprint(args []any) string {
 	var b strings.Builder

@@ -151,3 +151,11 @@ func isTraceStack(g *gstack.Goroutine) bool { return g.HasFunction("runtime.Read
 func isOwn(g *gstack.Goroutine) bool {
 	return strings.HasPrefix(g.CreatedBy.Func, "github.com/condiag/condiag/internal/")
 }
+
+// CleanupOf returns the function of a [Cleanup] option, or nil for any
+// other option: for a caller that runs the cleanup itself.
+func CleanupOf(opt Option) func(int) {
+	var o opts
+	opt.apply(&o)
+	return o.cleanup
+}

@@ -139,3 +139,29 @@ func topTest(name string) string {
 	top, _, _ := strings.Cut(name, "/")
 	return top
 }
+
+// Owner returns a function that reports whether the goroutines ids
+// belong to test t, by the rules of [VerifyNone]: a finding of the
+// online detectors counts for t when one of its goroutines does. It must
+// be called from t's goroutine.
+func Owner(t TestingT) func(ids ...int64) bool {
+	me := gstack.Current()
+	if n, ok := t.(namer); ok {
+		gstack.Process.Register(me, n.Name())
+	}
+	gs := gstack.All()
+	gstack.Process.Observe(gs)
+	sc := &testScope{me: me}
+	sc.update(gs)
+	return func(ids ...int64) bool {
+		if len(ids) == 0 {
+			return !sc.others
+		}
+		for _, id := range ids {
+			if sc.owns(id) {
+				return true
+			}
+		}
+		return false
+	}
+}

@@ -1,4 +1,4 @@
-package goid
+package goid_test
 
 import (
 	"testing"

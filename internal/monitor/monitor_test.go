@@ -46,7 +46,9 @@ func TestCurrentFreshAfterReuse(t *testing.T) {
 	// A goroutine exits holding l; the runtime reuses its g structure for
 	// later goroutines, which must not inherit its chain.
 	done := make(chan bool)
+	var holder uint64
 	go func() {
+		holder = Current().ID()
 		Current().Acquired(l, Write, false)
 		done <- true
 	}()
@@ -60,6 +62,25 @@ func TestCurrentFreshAfterReuse(t *testing.T) {
 			t.Fatal("a new goroutine inherited the state of an exited one")
 		}
 	}
+	// The hold outlives the reuse of the state (an orphan): reports
+	// still name the goroutine that exited holding l, until l is
+	// released.
+	if !holds(Snapshot(), holder, l) {
+		t.Errorf("the snapshot lost goroutine %d's hold of lock %d", holder, l.ID())
+	}
+	Current().Released(l, Write)
+	if holds(Snapshot(), holder, l) {
+		t.Errorf("goroutine %d still holds lock %d after its release", holder, l.ID())
+	}
+}
+
+func holds(s State, g uint64, l *Lock) bool {
+	for _, h := range s.Holds[int64(g)] {
+		if h.Lock.ID == l.ID() {
+			return true
+		}
+	}
+	return false
 }
 
 func TestHeldChain(t *testing.T) {

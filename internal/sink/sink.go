@@ -50,6 +50,9 @@ func Report(f report.Finding) bool {
 // leaves the others recorded. It returns how many were new.
 func ReportAll(fs []report.Finding) int {
 	n, h := record(fs)
+	if n > 0 {
+		newFindings()
+	}
 	beforeHandler(len(fs))
 	if h != nil {
 		for _, f := range fs {
@@ -64,8 +67,11 @@ func ReportAll(fs []report.Finding) int {
 // handler: the watchdog, whose next findings a handler that blocks (on a
 // lock of the deadlock it reports, say) would hold up.
 func ReportAsync(fs ...report.Finding) {
-	if _, h := record(fs); h != nil || before.Load() != nil {
+	if n, h := record(fs); h != nil || before.Load() != nil || n > 0 {
 		go func() {
+			if n > 0 {
+				newFindings()
+			}
 			beforeHandler(len(fs))
 			if h == nil {
 				return
@@ -83,6 +89,26 @@ var (
 )
 
 var beforeExit atomic.Pointer[func()]
+
+var onNew atomic.Pointer[func()]
+
+// SetOnNew sets a function called after new findings were recorded,
+// before the handler sees them (the test facade remembers which
+// goroutines exist then, to tell which test a finding belongs to). nil
+// removes it.
+func SetOnNew(f func()) {
+	if f == nil {
+		onNew.Store(nil)
+		return
+	}
+	onNew.Store(&f)
+}
+
+func newFindings() {
+	if f := onNew.Load(); f != nil {
+		(*f)()
+	}
+}
 
 // SetBeforeExit sets a function [BeforeExit] calls (the trace recorder
 // stops the trace). nil removes it.
