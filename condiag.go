@@ -344,7 +344,7 @@ func VerifyTestMain(m TestingM, opts ...Option) {
 	if code == 0 {
 		if err == nil {
 			fs, dropped := claim(func(*report.Finding) bool { return true })
-			fs = append(o.filter(fs), o.filter(leak.Findings(withoutCleanup(o.leakOptions())...))...)
+			fs = append(o.filter(fs), o.filter(leak.EndFindings(withoutCleanup(o.leakOptions())...))...)
 			if len(fs) > 0 || dropped > 0 {
 				err = &FindingsError{Findings: fs, Dropped: dropped}
 			}

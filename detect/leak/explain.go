@@ -208,7 +208,7 @@ func heldAtEnd(o *opts, sc scope, gs []gstack.Goroutine, self int64) []report.Fi
 				continue
 			}
 		case id == self:
-		case o.ignored(g) || gstack.TestFunction(g) != "" || !countsLive(sc, g):
+		case o.ignored(g) || runsTests(g) || !countsLive(sc, g):
 			continue
 		}
 		for _, h := range snap.Holds[id] {

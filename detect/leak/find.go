@@ -111,7 +111,11 @@ func check(o *opts, sc scope) []report.Finding {
 			g.Leaked = proven[g.ID]
 		}
 	}
-	return append(explain(leaked, gs), heldAtEnd(o, sc, gs, self)...)
+	if _, ok := sc.(*testScope); ok {
+		markReported(leaked)
+	}
+	held := heldAtEnd(o, sc, gs, self)
+	return append(explain(leaked, gs), held...)
 }
 
 // candidates returns the goroutines of gs that count as leaked.
@@ -119,7 +123,7 @@ func candidates(o *opts, sc scope, gs []gstack.Goroutine, self int64) []*gstack.
 	var out []*gstack.Goroutine
 	for i := range gs {
 		g := &gs[i]
-		if g.ID == self || gstack.TestFunction(g) != "" || o.ignored(g) {
+		if g.ID == self || runsTests(g) || o.ignored(g) {
 			continue
 		}
 		if !countsLive(sc, g) {
@@ -128,6 +132,12 @@ func candidates(o *opts, sc scope, gs []gstack.Goroutine, self int64) []*gstack.
 		out = append(out, g)
 	}
 	return out
+}
+
+// runsTests reports whether g runs a test or the testing package's loop
+// over them: such a goroutine is never a leak.
+func runsTests(g *gstack.Goroutine) bool {
+	return g.HasFunction("testing.tRunner") || g.HasFunction("testing.(*M).Run")
 }
 
 // signature identifies a set of goroutines in their states, to tell when

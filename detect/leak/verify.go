@@ -5,6 +5,7 @@ import (
 	"os"
 	"slices"
 	"strings"
+	"sync"
 
 	"github.com/condiag/condiag/internal/gstack"
 	"github.com/condiag/condiag/report"
@@ -56,6 +57,41 @@ func TestFindings(t TestingT, options ...Option) []report.Finding {
 	return check(buildOpts(options), &testScope{me: me})
 }
 
+// EndFindings returns what [VerifyTestMain] reports after the tests: what
+// [Findings] returns, less the goroutines and locks a [VerifyNone] or
+// [TestFindings] reported already.
+func EndFindings(options ...Option) []report.Finding {
+	return check(buildOpts(options), endScope{})
+}
+
+// reported holds the goroutines that a test's check reported, so that
+// the check at the end does not report them again.
+var (
+	reportedMu sync.Mutex
+	reported   = map[int64]bool{}
+)
+
+func markReported(gs []*gstack.Goroutine) {
+	reportedMu.Lock()
+	defer reportedMu.Unlock()
+	for _, g := range gs {
+		reported[g.ID] = true
+	}
+}
+
+func wasReported(id int64) bool {
+	reportedMu.Lock()
+	defer reportedMu.Unlock()
+	return reported[id]
+}
+
+// endScope counts what no test's check reported.
+type endScope struct{}
+
+func (endScope) update([]gstack.Goroutine)       {}
+func (endScope) counts(g *gstack.Goroutine) bool { return !wasReported(g.ID) }
+func (endScope) countsGone(id int64) bool        { return !wasReported(id) }
+
 // osExit is a seam for tests.
 var osExit = os.Exit
 
@@ -70,7 +106,7 @@ func VerifyTestMain(m TestingM, options ...Option) {
 	code := m.Run()
 	stop()
 	if code == 0 {
-		if fs := check(o, nil); len(fs) > 0 {
+		if fs := check(o, endScope{}); len(fs) > 0 {
 			fmt.Fprintln(os.Stderr, (&Error{Findings: fs}).Error())
 			code = 1
 		}
@@ -122,15 +158,14 @@ func (s *testScope) owns(id int64) bool {
 		}
 	}
 	if len(ts) > 0 {
+		// By the test function that ran the go statement, when the
+		// goroutines in between were never seen.
 		t := ts[0]
-		if t.Goroutine == 0 && len(s.mine) > 0 && topTest(s.mine[len(s.mine)-1]) == t.Name {
-			return true // by the test function that ran the go statement
-		}
-		if t.Goroutine != 0 && s.alive[t.Goroutine] {
-			return false // another test's, still running: it checks its own
-		}
+		return t.Goroutine == 0 && len(s.mine) > 0 && topTest(s.mine[len(s.mine)-1]) == t.Name
+		// Another test's: that test checks its own, VerifyTestMain
+		// reports what it did not.
 	}
-	return !s.others
+	return !s.others // of unknown origin
 }
 
 // topTest returns the top-level test of a test name: "TestX" of

@@ -100,7 +100,10 @@ func (l *Lineage) Tests(id int64) []Test {
 func TestFunction(g *Goroutine) string {
 	for i, f := range g.Frames {
 		if f.Func == "testing.tRunner" && i > 0 {
-			return g.Frames[i-1].Func
+			if fn := g.Frames[i-1].Func; !strings.HasPrefix(fn, "testing.") {
+				return fn // not the testing package's own runner
+			}
+			return ""
 		}
 	}
 	return ""
