@@ -137,7 +137,14 @@ func candidates(o *opts, sc scope, gs []gstack.Goroutine, self int64) []*gstack.
 // runsTests reports whether g runs a test or the testing package's loop
 // over them: such a goroutine is never a leak.
 func runsTests(g *gstack.Goroutine) bool {
-	return g.HasFunction("testing.tRunner") || g.HasFunction("testing.(*M).Run")
+	for _, f := range g.Frames {
+		switch {
+		case f.Func == "testing.tRunner", f.Func == "testing.fRunner", f.Func == "testing.(*M).Run",
+			strings.HasPrefix(f.Func, "testing.(*B)."):
+			return true
+		}
+	}
+	return false
 }
 
 // signature identifies a set of goroutines in their states, to tell when
