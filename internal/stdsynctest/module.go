@@ -91,6 +91,10 @@ func Generate(in Input) (*Module, error) {
 		m.Files["go.sum"] = in.GoSum
 	}
 	m.Files[shimDir+"/testenv.go"] = []byte(shimSource)
+	// The tests must leave no finding either: no leaked goroutine, no
+	// lock held, no report of the online detectors but the two that
+	// Go's tests cause on purpose.
+	m.Files[TestDir+"/condiag_main_test.go"] = []byte(verifySource)
 	return m, nil
 }
 
@@ -244,3 +248,20 @@ func GoEnv(name string) (string, error) {
 	}
 	return strings.TrimSpace(string(out)), nil
 }
+
+// verifySource is the TestMain of the generated module.
+const verifySource = `package sync_test
+
+import (
+	"testing"
+
+	"github.com/condiag/condiag"
+)
+
+func TestMain(m *testing.M) {
+	condiag.VerifyTestMain(m,
+		condiag.IgnoreFunction("stdsynctest/sync_test.TestRLocker.func1", "Go's test read-locks recursively on purpose (DL1004)"),
+		condiag.IgnoreFunction("stdsynctest/sync_test.TestWaitGroupMisuse", "Go's test drives the counter negative on purpose (DL1006)"),
+	)
+}
+`

@@ -34,7 +34,7 @@ func TestNilPool(t *testing.T) { var p *Pool; _ = p }
 	if err != nil {
 		t.Fatal(err)
 	}
-	wantFiles := []string{"go.mod", "go.sum", "internal/testenv/testenv.go", "sync/pool_test.go"}
+	wantFiles := []string{"go.mod", "go.sum", "internal/testenv/testenv.go", "sync/condiag_main_test.go", "sync/pool_test.go"}
 	if got := slices.Sorted(maps.Keys(m.Files)); !slices.Equal(got, wantFiles) {
 		t.Errorf("files = %q, want %q", got, wantFiles)
 	}
