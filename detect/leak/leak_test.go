@@ -1,6 +1,10 @@
 package leak_test
 
 import (
+	"fmt"
+	"os"
+	"os/exec"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -223,5 +227,37 @@ func TestVerifyNone(t *testing.T) {
 	leak.VerifyNone(rt, leak.Cleanup(func(c int) { cleaned = c }))
 	if len(rt.errs) != 0 || cleaned != 0 {
 		t.Errorf("after release: errors %q, cleanup(%d), want none and cleanup(0)", rt.errs, cleaned)
+	}
+}
+
+// TestProvenByProfile builds a program with and without
+// GOEXPERIMENT=goroutineleakprofile: with it, the leak the garbage
+// collector can prove says so, and the one on a global does not; without
+// it, the same leaks are reported, none proven.
+func TestProvenByProfile(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds the standard library with GOEXPERIMENT=goroutineleakprofile")
+	}
+	for _, exp := range []string{"", "goroutineleakprofile"} {
+		t.Run("GOEXPERIMENT="+exp, func(t *testing.T) {
+			cmd := exec.Command("go", "run", "./testdata/proven")
+			cmd.Env = append(os.Environ(), "GOEXPERIMENT="+exp)
+			out, _ := cmd.CombinedOutput()
+			s := string(out)
+			if !strings.Contains(s, "profile: "+fmt.Sprint(exp != "")) {
+				t.Fatalf("the leak profile's presence is not %v:\n%s", exp != "", s)
+			}
+			lost := regexp.MustCompile(`leaked in main\.lost\.func1, blocked in chan receive \(LK3001\)(\n    .*)*\n    note: proven`)
+			global := regexp.MustCompile(`leaked in main\.global, blocked in chan receive \(LK3001\)(\n    .*)*\n    note: proven`)
+			if strings.Count(s, "(LK3001)") != 2 {
+				t.Fatalf("want 2 leaks:\n%s", s)
+			}
+			if got := lost.MatchString(s); got != (exp != "") {
+				t.Errorf("the unreachable leak proven = %v, want %v:\n%s", got, exp != "", s)
+			}
+			if global.MatchString(s) {
+				t.Errorf("the leak on a global is marked proven:\n%s", s)
+			}
+		})
 	}
 }
