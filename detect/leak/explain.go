@@ -20,10 +20,7 @@ const maxListed = 10
 // primitive it waits on and its holders, the locks it holds, where it was
 // created and by which test.
 func explain(leaked []*gstack.Goroutine, gs []gstack.Goroutine) []report.Finding {
-	alive := map[int64]*gstack.Goroutine{}
-	for i := range gs {
-		alive[gs[i].ID] = &gs[i]
-	}
+	alive := byID(gs)
 	snap := monitor.Snapshot()
 	var order []string
 	groups := map[string][]*gstack.Goroutine{}
@@ -195,10 +192,7 @@ func listIDs(group []*gstack.Goroutine) string {
 // goroutine the check counts, the caller, or one that has exited.
 func heldAtEnd(o *opts, sc scope, gs []gstack.Goroutine, self int64) []report.Finding {
 	snap := monitor.Snapshot()
-	alive := map[int64]*gstack.Goroutine{}
-	for i := range gs {
-		alive[gs[i].ID] = &gs[i]
-	}
+	alive := byID(gs)
 	var out []report.Finding
 	for _, id := range slices.Sorted(maps.Keys(snap.Holds)) {
 		g := alive[id]
@@ -244,4 +238,13 @@ func heldFinding(id int64, h deadlock.HeldLock, g *gstack.Goroutine, snap monito
 	f.Message = fmt.Sprintf("%s (first locked at %s) is still held (%s) by goroutine %d, %s",
 		lk.Label(), lk.FirstLocked, h.Mode, id, state)
 	return f
+}
+
+// byID indexes a dump by goroutine id.
+func byID(gs []gstack.Goroutine) map[int64]*gstack.Goroutine {
+	m := make(map[int64]*gstack.Goroutine, len(gs))
+	for i := range gs {
+		m[gs[i].ID] = &gs[i]
+	}
+	return m
 }

@@ -99,10 +99,7 @@ func diagnosis(o *opts, elapsed time.Duration) []report.Finding {
 	}
 	gs := gstack.All()
 	gstack.Process.Observe(gs)
-	alive := map[int64]*gstack.Goroutine{}
-	for i := range gs {
-		alive[gs[i].ID] = &gs[i]
-	}
+	alive := byID(gs)
 	snap := monitor.Snapshot()
 	var order []string
 	groups := map[string][]*gstack.Goroutine{}
