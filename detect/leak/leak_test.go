@@ -199,7 +199,7 @@ type recT struct {
 }
 
 func (r *recT) Error(args ...any) {
-	r.errs = append(r.errs, strings.TrimSpace(strings.Repeat("", 0)+sprint(args)))
+	r.errs = append(r.errs, strings.TrimSpace(sprint(args)))
 }
 func (r *recT) Name() string { return r.name }
 
