@@ -83,9 +83,10 @@ var osExit = os.Exit
 type Option interface{ apply(*options) }
 
 type options struct {
-	ignore map[string]string // finding ID -> reason
-	funcs  map[string]string // function -> reason
-	leak   []leak.Option
+	ignore  map[string]string // finding ID -> reason
+	funcs   map[string]string // function -> reason
+	leak    []leak.Option     // for the leak scan, Cleanup aside
+	cleanup func(int)         // a Cleanup, run by the facade
 }
 
 type optionFunc func(*options)
@@ -144,7 +145,15 @@ func Cleanup(f func(exitCode int)) Option { return LeakOptions(leak.Cleanup(f)) 
 // LeakOptions passes options to the goroutine leak scan, such as
 // leak.MaxRetryAttempts or leak.Watchdog.
 func LeakOptions(opts ...leak.Option) Option {
-	return optionFunc(func(o *options) { o.leak = append(o.leak, opts...) })
+	return optionFunc(func(o *options) {
+		for _, opt := range opts {
+			if c := leak.CleanupOf(opt); c != nil {
+				o.cleanup = c
+			} else {
+				o.leak = append(o.leak, opt)
+			}
+		}
+	})
 }
 
 func build(opts []Option) (options, error) {
@@ -200,10 +209,6 @@ func (o options) filter(fs []report.Finding) []report.Finding {
 	return out
 }
 
-// leakOptions returns the options of the leak scan, with a Cleanup taken
-// out: the facade runs it.
-func (o options) leakOptions() []leak.Option { return o.leak }
-
 // FindingsError is the error [Check] returns: the findings, as one
 // report.
 type FindingsError struct {
@@ -234,7 +239,7 @@ func Check(opts ...Option) error {
 		return err
 	}
 	fs := o.filter(sink.Findings())
-	fs = append(fs, o.filter(leak.Findings(o.leakOptions()...))...)
+	fs = append(fs, o.filter(leak.Findings(o.leak...))...)
 	if n := sink.Dropped(); len(fs) > 0 || n > 0 {
 		return &FindingsError{Findings: fs, Dropped: n}
 	}
@@ -297,28 +302,15 @@ func VerifyNone(t TestingT, opts ...Option) {
 		t.Error(err)
 		return
 	}
-	lopts, cleanup := o.leakOptions(), leakCleanup(o)
-	fs := o.filter(leak.TestFindings(t, lopts...))
-	owner := leak.Owner(t)
-	online, dropped := claim(func(f *report.Finding) bool { return owner(goroutinesOf(f)...) })
-	fs = append(o.filter(online), fs...)
+	lc := leak.CheckTest(t, o.leak...)
+	online, dropped := claim(func(f *report.Finding) bool { return lc.Owns(goroutinesOf(f)...) })
+	fs := append(o.filter(online), o.filter(lc.Findings)...)
 	if len(fs) > 0 || dropped > 0 {
 		t.Error((&FindingsError{Findings: fs, Dropped: dropped}).Error())
 	}
-	if cleanup != nil {
-		cleanup(0)
+	if o.cleanup != nil {
+		o.cleanup(0)
 	}
-}
-
-// leakCleanup returns the Cleanup function among o's leak options.
-func leakCleanup(o options) func(int) {
-	var f func(int)
-	for _, opt := range o.leak {
-		if c := leak.CleanupOf(opt); c != nil {
-			f = c
-		}
-	}
-	return f
 }
 
 // TestingM is the part of *testing.M that [VerifyTestMain] uses.
@@ -338,13 +330,13 @@ type TestingM interface {
 // the exit, so that it is complete.
 func VerifyTestMain(m TestingM, opts ...Option) {
 	o, err := build(opts)
-	stop := leak.StartWatchdog(o.leakOptions()...)
+	stop := leak.StartWatchdog(o.leak...)
 	code := m.Run()
 	stop()
 	if code == 0 {
 		if err == nil {
 			fs, dropped := claim(func(*report.Finding) bool { return true })
-			fs = append(o.filter(fs), o.filter(leak.EndFindings(withoutCleanup(o.leakOptions())...))...)
+			fs = append(o.filter(fs), o.filter(leak.EndFindings(o.leak...))...)
 			if len(fs) > 0 || dropped > 0 {
 				err = &FindingsError{Findings: fs, Dropped: dropped}
 			}
@@ -354,23 +346,13 @@ func VerifyTestMain(m TestingM, opts ...Option) {
 			code = 1
 		}
 	}
-	if c := leakCleanup(o); c != nil {
-		c(code)
+	if o.cleanup != nil {
+		o.cleanup(code)
 	}
 	// A trace recorded through CONDIAG_TRACE ends here: stop it, so that
 	// it is complete and says so.
 	sink.BeforeExit()
 	osExit(code)
-}
-
-func withoutCleanup(opts []leak.Option) []leak.Option {
-	var out []leak.Option
-	for _, o := range opts {
-		if leak.CleanupOf(o) == nil {
-			out = append(out, o)
-		}
-	}
-	return out
 }
 
 func init() {

@@ -5,6 +5,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/condiag/condiag/detect/leak"
 	"github.com/condiag/condiag/internal/sink"
 	"github.com/condiag/condiag/report"
 )
@@ -115,9 +116,14 @@ func TestVerifyTestMain(t *testing.T) {
 	if exitCode != 1 {
 		t.Errorf("run with a finding exited %d, want 1", exitCode)
 	}
-	VerifyTestMain(fakeM{code: 0}, IgnoreID("DL1005", "this test reports it"))
-	if exitCode != 0 {
-		t.Errorf("run with an ignored finding exited %d, want 0", exitCode)
+	cleaned := -1
+	VerifyTestMain(fakeM{code: 0}, IgnoreID("DL1005", "this test reports it"), Cleanup(func(c int) { cleaned = c }))
+	if exitCode != 0 || cleaned != 0 {
+		t.Errorf("run with an ignored finding exited %d and cleaned up with %d, want 0 and 0", exitCode, cleaned)
+	}
+	VerifyTestMain(fakeM{code: 4}, LeakOptions(leak.Cleanup(func(c int) { cleaned = c })))
+	if cleaned != 4 {
+		t.Errorf("a Cleanup passed through LeakOptions got %d, want the exit code 4", cleaned)
 	}
 	VerifyNone(&fakeT{})
 }

@@ -20,7 +20,12 @@ import (
 // When L is a condiag [Mutex] or [RWMutex] (or its RLocker), the unlock
 // and relock inside Wait are seen by the detectors like any other.
 //
-// Cost: the standard Cond's, plus one atomic load per call.
+// A goroutine blocked in Wait is known to the leak checks (package
+// detect/leak), which name the Cond.
+//
+// Cost: the standard Cond's, plus one atomic load per call; Wait also
+// publishes the wait in the goroutine's state (an atomic store before and
+// after) and its first call allocates the Cond's state (208 bytes).
 type Cond struct {
 	noCopy noCopy
 

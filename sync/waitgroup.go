@@ -20,7 +20,9 @@ import (
 // of the offending call, before the standard library's panic.
 //
 // Cost: one extra atomic add per Add or Done: 22 ns against 12 ns for an
-// Add/Done pair (docs/performance.md).
+// Add/Done pair (docs/performance.md). A Wait that blocks publishes the
+// wait in the goroutine's state (an atomic store before and after), and
+// the first one allocates the WaitGroup's state (208 bytes).
 type WaitGroup struct {
 	wg sync.WaitGroup
 	n  atomic.Int64                 // mirror of the counter, to report before the panic

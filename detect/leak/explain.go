@@ -55,27 +55,12 @@ func groupKey(g *gstack.Goroutine, snap monitor.State) string {
 
 func leakFinding(group []*gstack.Goroutine, snap monitor.State, alive map[int64]*gstack.Goroutine) report.Finding {
 	g := group[0]
-	f := report.New("LK3001")
-	f.Confidence = report.Observed
+	f := groupFinding("LK3001", g)
 	user := gstack.UserFrames(g.Frames)
-	if len(user) > 0 {
-		f.Location = user[0]
-	} else {
-		f.Location = g.CreatedBy
-	}
 	f.Goroutines = []report.Goroutine{goroutine(g, snap)}
-	var what []string
-	if w, ok := snap.Waits[g.ID]; ok {
-		lk := w.Lock.Report()
-		f.Locks = append(f.Locks, lk)
-		what = append(what, waitText(w, lk, alive))
-		for _, h := range w.Holders {
-			if hg := alive[h]; hg != nil && h != g.ID {
-				f.Goroutines = append(f.Goroutines, goroutine(hg, snap))
-			}
-		}
-	} else {
-		what = append(what, "blocked in "+g.State)
+	what := []string{"blocked in " + g.State}
+	if wait, ok := addWait(&f, group, snap, alive); ok {
+		what[0] = wait
 	}
 	for _, h := range snap.Holds[g.ID] {
 		lk := h.Lock.Report()
@@ -108,15 +93,36 @@ func leakFinding(group []*gstack.Goroutine, snap monitor.State, alive map[int64]
 	return f
 }
 
-// leakedCount returns how many goroutines an LK3001 finding stands for.
-func leakedCount(f report.Finding) int {
-	for _, n := range f.Notes {
-		var k int
-		if _, err := fmt.Sscanf(n, "leaked goroutines: %d,", &k); err == nil {
-			return k
+// addWait adds to f the condiag primitive that the goroutines of group
+// wait on, and its holders outside the group, and returns the wait in
+// words; false if condiag knows of no such wait.
+func addWait(f *report.Finding, group []*gstack.Goroutine, snap monitor.State, alive map[int64]*gstack.Goroutine) (string, bool) {
+	w, ok := snap.Waits[group[0].ID]
+	if !ok {
+		return "", false
+	}
+	lk := w.Lock.Report()
+	f.Locks = append(f.Locks, lk)
+	for _, h := range w.Holders {
+		inGroup := slices.ContainsFunc(group, func(x *gstack.Goroutine) bool { return x.ID == h })
+		if hg := alive[h]; hg != nil && !inGroup {
+			f.Goroutines = append(f.Goroutines, goroutine(hg, snap))
 		}
 	}
-	return 1
+	return waitText(w, lk, alive), true
+}
+
+// groupFinding starts a finding about a group of goroutines like g, at
+// g's innermost user frame (or its go statement).
+func groupFinding(id string, g *gstack.Goroutine) report.Finding {
+	f := report.New(id)
+	f.Confidence = report.Observed
+	if user := gstack.UserFrames(g.Frames); len(user) > 0 {
+		f.Location = user[0]
+	} else {
+		f.Location = g.CreatedBy
+	}
+	return f
 }
 
 func waitText(w monitor.Wait, lk report.Lock, alive map[int64]*gstack.Goroutine) string {
@@ -198,11 +204,11 @@ func heldAtEnd(o *opts, sc scope, gs []gstack.Goroutine, self int64) []report.Fi
 		g := alive[id]
 		switch {
 		case g == nil:
-			if !countsGone(sc, id) {
+			if !sc.countsGone(id) {
 				continue
 			}
 		case id == self:
-		case o.ignored(g) || runsTests(g) || !countsLive(sc, g):
+		case o.ignored(g) || runsTests(g) || !sc.counts(g):
 			continue
 		}
 		for _, h := range snap.Holds[id] {

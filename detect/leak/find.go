@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/condiag/condiag/internal/goid"
 	"github.com/condiag/condiag/internal/gstack"
 	"github.com/condiag/condiag/report"
 )
@@ -17,17 +18,12 @@ import (
 // distinct stack, LK3002 per lock still held).
 type Error struct {
 	Findings []report.Finding
+	Leaked   int // leaked goroutines, which LK3001 findings group by stack
 }
 
 func (e *Error) Error() string {
 	var b strings.Builder
-	n := 0
-	for _, f := range e.Findings {
-		if f.ID == "LK3001" {
-			n += leakedCount(f)
-		}
-	}
-	fmt.Fprintf(&b, "condiag: found %d leaked goroutine(s), %d finding(s):\n", n, len(e.Findings))
+	fmt.Fprintf(&b, "condiag: found %d leaked goroutine(s), %d finding(s):\n", e.Leaked, len(e.Findings))
 	report.WriteText(&b, e.Findings)
 	return strings.TrimRight(b.String(), "\n")
 }
@@ -51,31 +47,47 @@ func Find(options ...Option) error {
 	if o.cleanup != nil {
 		return ErrCleanup
 	}
-	if fs := check(o, nil); len(fs) > 0 {
-		return &Error{Findings: fs}
-	}
-	return nil
+	return check(o, allScope{}).err()
 }
 
 // Findings returns what [Find] would report, as findings.
 func Findings(options ...Option) []report.Finding {
-	return check(buildOpts(options), nil)
+	return check(buildOpts(options), allScope{}).findings
 }
 
-// scope decides which goroutines a check counts; nil counts all.
+// scope decides which goroutines a check counts.
 type scope interface {
 	update(gs []gstack.Goroutine)    // a new dump
 	counts(g *gstack.Goroutine) bool // a live goroutine
 	countsGone(id int64) bool        // one that has exited
+	reported(ids []int64)            // the goroutines the check reports
 }
 
-func countsLive(sc scope, g *gstack.Goroutine) bool { return sc == nil || sc.counts(g) }
-func countsGone(sc scope, id int64) bool            { return sc == nil || sc.countsGone(id) }
+// allScope counts every goroutine.
+type allScope struct{}
+
+func (allScope) update([]gstack.Goroutine)     {}
+func (allScope) counts(*gstack.Goroutine) bool { return true }
+func (allScope) countsGone(int64) bool         { return true }
+func (allScope) reported([]int64)              {}
+
+// result is what a check found.
+type result struct {
+	findings []report.Finding
+	leaked   int
+}
+
+func (r result) err() error {
+	if len(r.findings) == 0 {
+		return nil
+	}
+	return &Error{Findings: r.findings, Leaked: r.leaked}
+}
 
 // check scans until the leaked set is settled or the retries run out, and
 // explains what is left.
-func check(o *opts, sc scope) []report.Finding {
-	self := gstack.Current()
+func check(o *opts, sc scope) result {
+	self := int64(goid.ID())
 	var (
 		prev    string
 		since   time.Time
@@ -86,12 +98,10 @@ func check(o *opts, sc scope) []report.Finding {
 	for {
 		gs = gstack.All()
 		gstack.Process.Observe(gs)
-		if sc != nil {
-			sc.update(gs)
-		}
+		sc.update(gs)
 		leaked = candidates(o, sc, gs, self)
 		if len(leaked) == 0 {
-			return heldAtEnd(o, sc, gs, self)
+			break
 		}
 		now := time.Now()
 		if sig := signature(leaked); sig != prev {
@@ -105,17 +115,25 @@ func check(o *opts, sc scope) []report.Finding {
 		time.Sleep(min(time.Microsecond<<retries, o.maxSleep))
 		retries++
 	}
-	if proven := leakProfile(); proven != nil {
-		// The runtime proved some of them: mark those.
-		for _, g := range leaked {
-			g.Leaked = proven[g.ID]
+	if len(leaked) > 0 {
+		// The runtime may prove some of them (taking its profile runs
+		// a garbage collection): mark those.
+		if proven := leakProfile(); proven != nil {
+			for _, g := range leaked {
+				g.Leaked = proven[g.ID]
+			}
 		}
 	}
-	if _, ok := sc.(*testScope); ok {
-		markReported(leaked)
-	}
 	held := heldAtEnd(o, sc, gs, self)
-	return append(explain(leaked, gs), held...)
+	var ids []int64
+	for _, g := range leaked {
+		ids = append(ids, g.ID)
+	}
+	for _, f := range held {
+		ids = append(ids, f.Locks[0].Holder)
+	}
+	sc.reported(ids)
+	return result{findings: append(explain(leaked, gs), held...), leaked: len(leaked)}
 }
 
 // candidates returns the goroutines of gs that count as leaked.
@@ -126,7 +144,7 @@ func candidates(o *opts, sc scope, gs []gstack.Goroutine, self int64) []*gstack.
 		if g.ID == self || runsTests(g) || o.ignored(g) {
 			continue
 		}
-		if !countsLive(sc, g) {
+		if !sc.counts(g) {
 			continue
 		}
 		out = append(out, g)

@@ -62,8 +62,9 @@ func testTimeout() time.Duration {
 
 // diagnose writes what hangs to w.
 func diagnose(w io.Writer, o *opts, timeout, elapsed time.Duration) {
-	fs := diagnosis(o, elapsed)
 	gs := gstack.All()
+	gstack.Process.Observe(gs)
+	fs := diagnosis(o, gs, elapsed)
 	var running []string
 	for i := range gs {
 		if fn := gstack.TestFunction(&gs[i]); fn != "" && !slices.Contains(idle, gs[i].FirstFunction()) {
@@ -89,7 +90,7 @@ func testOf(g *gstack.Goroutine) string {
 // diagnosis returns the findings of a hang: DL1002 for each cycle of
 // goroutines blocked on each other now, then DL1005 for each group of
 // other blocked goroutines that wait on the same thing at the same place.
-func diagnosis(o *opts, elapsed time.Duration) []report.Finding {
+func diagnosis(o *opts, gs []gstack.Goroutine, elapsed time.Duration) []report.Finding {
 	cycles := monitor.Deadlocks()
 	inCycle := map[int64]bool{}
 	for _, f := range cycles {
@@ -97,8 +98,6 @@ func diagnosis(o *opts, elapsed time.Duration) []report.Finding {
 			inCycle[g.ID] = true
 		}
 	}
-	gs := gstack.All()
-	gstack.Process.Observe(gs)
 	alive := byID(gs)
 	snap := monitor.Snapshot()
 	var order []string
@@ -145,12 +144,8 @@ func waitKey(g *gstack.Goroutine, snap monitor.State) string {
 
 func hangFinding(group []*gstack.Goroutine, snap monitor.State, alive map[int64]*gstack.Goroutine, elapsed time.Duration) report.Finding {
 	g := group[0]
-	f := report.New("DL1005")
-	f.Confidence = report.Observed
+	f := groupFinding("DL1005", g)
 	user := gstack.UserFrames(g.Frames)
-	if len(user) > 0 {
-		f.Location = user[0]
-	}
 	for _, x := range group {
 		if len(f.Goroutines) == maxListed {
 			break
@@ -161,15 +156,8 @@ func hangFinding(group []*gstack.Goroutine, snap monitor.State, alive map[int64]
 	if len(user) > 0 {
 		what += " in " + user[0].Func
 	}
-	if w, ok := snap.Waits[g.ID]; ok {
-		lk := w.Lock.Report()
-		f.Locks = append(f.Locks, lk)
-		what = waitText(w, lk, alive)
-		for _, h := range w.Holders {
-			if hg := alive[h]; hg != nil && !slices.ContainsFunc(group, func(x *gstack.Goroutine) bool { return x.ID == h }) {
-				f.Goroutines = append(f.Goroutines, goroutine(hg, snap))
-			}
-		}
+	if wait, ok := addWait(&f, group, snap, alive); ok {
+		what = wait
 	}
 	who := fmt.Sprintf("goroutine %d is", g.ID)
 	if len(group) > 1 {

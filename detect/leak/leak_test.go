@@ -14,19 +14,6 @@ import (
 	"github.com/condiag/condiag/sync"
 )
 
-// leakOn starts a goroutine that blocks until release is closed, and
-// returns the function that ends it.
-func blockForever(f func(stop <-chan struct{})) (release func()) {
-	stop := make(chan struct{})
-	started := make(chan struct{})
-	go func() {
-		close(started)
-		f(stop)
-	}()
-	<-started
-	return func() { close(stop) }
-}
-
 func find(t *testing.T, id string, fs []report.Finding, substr ...string) report.Finding {
 	t.Helper()
 	for _, f := range fs {
@@ -101,7 +88,11 @@ func TestWaitGroupAndCond(t *testing.T) {
 	var wg sync.WaitGroup
 	wg.Add(2)
 	wg.Done()
-	release := blockForever(func(<-chan struct{}) { wg.Wait() })
+	wgDone := make(chan struct{})
+	go func() {
+		defer close(wgDone)
+		wg.Wait()
+	}()
 	var mu sync.Mutex
 	c := sync.NewCond(&mu)
 	signalled := false
@@ -118,12 +109,12 @@ func TestWaitGroupAndCond(t *testing.T) {
 	fs := leak.Findings()
 	find(t, "LK3001", fs, "in Wait on WaitGroup#", "whose counter is 1")
 	find(t, "LK3001", fs, "in Wait on Cond#", "not signalled")
-	_ = release
 	wg.Done()
 	mu.Lock()
 	signalled = true
 	c.Broadcast()
 	mu.Unlock()
+	<-wgDone
 	<-condDone
 	if err := leak.Find(); err != nil {
 		t.Errorf("after release: %v", err)
@@ -260,4 +251,32 @@ func TestProvenByProfile(t *testing.T) {
 			}
 		})
 	}
+}
+
+// What a test's check reported, the check at the end does not report
+// again: neither the leaked goroutine nor the lock its exited holder
+// left held.
+func TestEndSkipsReported(t *testing.T) {
+	var mu sync.Mutex
+	done := make(chan struct{})
+	go func() {
+		mu.Lock() // exits holding it
+		close(done)
+	}()
+	<-done
+	stop := make(chan struct{})
+	go func() { <-stop }()
+	rt := &recT{name: t.Name()}
+	leak.VerifyNone(rt, leak.MaxRetryAttempts(3))
+	if len(rt.errs) != 1 || !strings.Contains(rt.errs[0], "LK3001") || !strings.Contains(rt.errs[0], "LK3002") {
+		t.Fatalf("VerifyNone errors = %q, want LK3001 and LK3002", rt.errs)
+	}
+	if fs := leak.EndFindings(leak.MaxRetryAttempts(3)); len(fs) > 0 {
+		t.Errorf("the end reports again what the test reported:\n%s", text(fs))
+	}
+	if fs := leak.Findings(leak.MaxRetryAttempts(3)); len(fs) != 2 {
+		t.Errorf("Findings = %d findings, want the 2 still there:\n%s", len(fs), text(fs))
+	}
+	close(stop)
+	mu.Unlock()
 }

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/condiag/condiag/internal/goid"
 	"github.com/condiag/condiag/internal/gstack"
 	"github.com/condiag/condiag/report"
 )
@@ -39,29 +40,46 @@ func VerifyNone(t TestingT, options ...Option) {
 		h.Helper()
 	}
 	o := buildOpts(options)
-	if fs := TestFindings(t, options...); len(fs) > 0 {
-		t.Error((&Error{Findings: fs}).Error())
+	if err := checkTest(t, o).err(); err != nil {
+		t.Error(err.Error())
 	}
 	if o.cleanup != nil {
 		o.cleanup(0)
 	}
 }
 
-// TestFindings returns what [VerifyNone] would fail t with. It must be
-// called from t's goroutine.
-func TestFindings(t TestingT, options ...Option) []report.Finding {
-	me := gstack.Current()
-	if n, ok := t.(namer); ok {
-		gstack.Process.Register(me, n.Name())
-	}
-	return check(buildOpts(options), &testScope{me: me})
+// TestCheck is what a check of one test found, for a caller that adds
+// findings of its own (the module root's condiag.VerifyNone).
+type TestCheck struct {
+	// Findings are what [VerifyNone] would fail the test with.
+	Findings []report.Finding
+	scope    *testScope
 }
 
+// CheckTest checks test t like [VerifyNone], without failing it. It must
+// be called from t's goroutine. A [Cleanup] option is not run.
+func CheckTest(t TestingT, options ...Option) *TestCheck {
+	sc := newTestScope(t)
+	return &TestCheck{Findings: check(buildOpts(options), sc).findings, scope: sc}
+}
+
+// Owns reports whether a finding that involves the goroutines ids belongs
+// to the checked test, by the rules of [VerifyNone]: one of them belongs
+// to it, or none is known to belong to any test and no other test runs.
+func (c *TestCheck) Owns(ids ...int64) bool {
+	if len(ids) == 0 {
+		return !c.scope.others
+	}
+	return slices.ContainsFunc(ids, c.scope.owns)
+}
+
+func checkTest(t TestingT, o *opts) result { return check(o, newTestScope(t)) }
+
 // EndFindings returns what [VerifyTestMain] reports after the tests: what
-// [Findings] returns, less the goroutines and locks a [VerifyNone] or
-// [TestFindings] reported already.
+// [Findings] returns, less the goroutines and locks a test's check
+// reported already.
 func EndFindings(options ...Option) []report.Finding {
-	return check(buildOpts(options), endScope{})
+	return check(buildOpts(options), endScope{}).findings
 }
 
 // reported holds the goroutines that a test's check reported, so that
@@ -71,14 +89,6 @@ var (
 	reported   = map[int64]bool{}
 )
 
-func markReported(gs []*gstack.Goroutine) {
-	reportedMu.Lock()
-	defer reportedMu.Unlock()
-	for _, g := range gs {
-		reported[g.ID] = true
-	}
-}
-
 func wasReported(id int64) bool {
 	reportedMu.Lock()
 	defer reportedMu.Unlock()
@@ -86,9 +96,8 @@ func wasReported(id int64) bool {
 }
 
 // endScope counts what no test's check reported.
-type endScope struct{}
+type endScope struct{ allScope }
 
-func (endScope) update([]gstack.Goroutine)       {}
 func (endScope) counts(g *gstack.Goroutine) bool { return !wasReported(g.ID) }
 func (endScope) countsGone(id int64) bool        { return !wasReported(id) }
 
@@ -106,8 +115,8 @@ func VerifyTestMain(m TestingM, options ...Option) {
 	code := m.Run()
 	stop()
 	if code == 0 {
-		if fs := check(o, endScope{}); len(fs) > 0 {
-			fmt.Fprintln(os.Stderr, (&Error{Findings: fs}).Error())
+		if err := check(o, endScope{}).err(); err != nil {
+			fmt.Fprintln(os.Stderr, err)
 			code = 1
 		}
 	}
@@ -119,6 +128,7 @@ func VerifyTestMain(m TestingM, options ...Option) {
 
 // testScope counts the goroutines of one test.
 type testScope struct {
+	allScope
 	me     int64
 	mine   []string // names of me and the tests it runs in
 	alive  map[int64]bool
@@ -128,6 +138,23 @@ type testScope struct {
 // idle lists where a test goroutine waits while it runs no code of its
 // own: for its subtests, or for the go-ahead of t.Parallel.
 var idle = []string{"testing.(*T).Run", "testing.(*T).Parallel", "testing.tRunner", "testing.runTests"}
+
+func newTestScope(t TestingT) *testScope {
+	me := int64(goid.ID())
+	if n, ok := t.(namer); ok {
+		gstack.Process.Register(me, n.Name())
+	}
+	return &testScope{me: me}
+}
+
+// reported remembers what the test's check reported.
+func (s *testScope) reported(ids []int64) {
+	reportedMu.Lock()
+	defer reportedMu.Unlock()
+	for _, id := range ids {
+		reported[id] = true
+	}
+}
 
 func (s *testScope) update(gs []gstack.Goroutine) {
 	s.alive = make(map[int64]bool, len(gs))
@@ -173,30 +200,4 @@ func (s *testScope) owns(id int64) bool {
 func topTest(name string) string {
 	top, _, _ := strings.Cut(name, "/")
 	return top
-}
-
-// Owner returns a function that reports whether the goroutines ids
-// belong to test t, by the rules of [VerifyNone]: a finding of the
-// online detectors counts for t when one of its goroutines does. It must
-// be called from t's goroutine.
-func Owner(t TestingT) func(ids ...int64) bool {
-	me := gstack.Current()
-	if n, ok := t.(namer); ok {
-		gstack.Process.Register(me, n.Name())
-	}
-	gs := gstack.All()
-	gstack.Process.Observe(gs)
-	sc := &testScope{me: me}
-	sc.update(gs)
-	return func(ids ...int64) bool {
-		if len(ids) == 0 {
-			return !sc.others
-		}
-		for _, id := range ids {
-			if sc.owns(id) {
-				return true
-			}
-		}
-		return false
-	}
 }

@@ -64,18 +64,6 @@ func Dump() []byte {
 	}
 }
 
-// Current returns the id of the calling goroutine, from its traceback.
-func Current() int64 {
-	var buf [64]byte
-	s := string(buf[:runtime.Stack(buf[:], false)])
-	s = strings.TrimPrefix(s, "goroutine ")
-	if i := strings.IndexByte(s, ' '); i > 0 {
-		id, _ := strconv.ParseInt(s[:i], 10, 64)
-		return id
-	}
-	return 0
-}
-
 // Parse parses a dump of goroutine tracebacks. Parts it cannot read are
 // skipped: a dump is a diagnostic, not a contract.
 func Parse(b []byte) []Goroutine {

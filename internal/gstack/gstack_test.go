@@ -3,6 +3,7 @@ package gstack
 import (
 	"testing"
 
+	"github.com/condiag/condiag/internal/goid"
 	"github.com/condiag/condiag/report"
 	"github.com/google/go-cmp/cmp"
 )
@@ -58,10 +59,7 @@ func TestParse(t *testing.T) {
 }
 
 func TestAllFindsCaller(t *testing.T) {
-	me := Current()
-	if me == 0 {
-		t.Fatal("Current returned 0")
-	}
+	me := int64(goid.ID())
 	for _, g := range All() {
 		if g.ID == me {
 			if !g.HasFunction("github.com/condiag/condiag/internal/gstack.TestAllFindsCaller") || TestFunction(&g) == "" {
