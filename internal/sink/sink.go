@@ -67,7 +67,7 @@ func ReportAll(fs []report.Finding) int {
 // handler: the watchdog, whose next findings a handler that blocks (on a
 // lock of the deadlock it reports, say) would hold up.
 func ReportAsync(fs ...report.Finding) {
-	if n, h := record(fs); h != nil || before.Load() != nil || n > 0 {
+	if n, h := record(fs); h != nil || before.get() != nil || n > 0 {
 		go func() {
 			if n > 0 {
 				newFindings()
@@ -83,65 +83,59 @@ func ReportAsync(fs ...report.Finding) {
 	}
 }
 
+// hook holds a function that another package sets: the trace recorder,
+// the test facade. The zero value holds none.
+type hook[F any] struct{ p atomic.Pointer[F] }
+
+func (h *hook[F]) set(f F) { h.p.Store(&f) }
+
+func (h *hook[F]) get() F {
+	if p := h.p.Load(); p != nil {
+		return *p
+	}
+	var none F
+	return none
+}
+
 var (
-	before      atomic.Pointer[func()]
-	hangChanged atomic.Pointer[func(time.Duration)]
+	before      hook[func()]
+	hangChanged hook[func(time.Duration)]
+	beforeExit  hook[func()]
+	onNew       hook[func()]
 )
-
-var beforeExit atomic.Pointer[func()]
-
-var onNew atomic.Pointer[func()]
 
 // SetOnNew sets a function called after new findings were recorded,
 // before the handler sees them (the test facade remembers which
 // goroutines exist then, to tell which test a finding belongs to). nil
 // removes it.
-func SetOnNew(f func()) {
-	if f == nil {
-		onNew.Store(nil)
-		return
-	}
-	onNew.Store(&f)
-}
+func SetOnNew(f func()) { onNew.set(f) }
 
 func newFindings() {
-	if f := onNew.Load(); f != nil {
-		(*f)()
+	if f := onNew.get(); f != nil {
+		f()
 	}
 }
 
 // SetBeforeExit sets a function [BeforeExit] calls (the trace recorder
 // stops the trace). nil removes it.
-func SetBeforeExit(f func()) {
-	if f == nil {
-		beforeExit.Store(nil)
-		return
-	}
-	beforeExit.Store(&f)
-}
+func SetBeforeExit(f func()) { beforeExit.set(f) }
 
 // BeforeExit is called by condiag.VerifyTestMain before the test binary
 // exits.
 func BeforeExit() {
-	if f := beforeExit.Load(); f != nil {
-		(*f)()
+	if f := beforeExit.get(); f != nil {
+		f()
 	}
 }
 
 // SetHangHook sets a function called when the DL1005 threshold changes
 // (the trace recorder records it). nil removes it.
-func SetHangHook(f func(time.Duration)) {
-	if f == nil {
-		hangChanged.Store(nil)
-		return
-	}
-	hangChanged.Store(&f)
-}
+func SetHangHook(f func(time.Duration)) { hangChanged.set(f) }
 
 // HangChanged calls the hang hook, if any.
 func HangChanged(d time.Duration) {
-	if f := hangChanged.Load(); f != nil {
-		(*f)(d)
+	if f := hangChanged.get(); f != nil {
+		f(d)
 	}
 }
 
@@ -149,20 +143,14 @@ func HangChanged(d time.Duration) {
 // after new findings were recorded and before the handler sees them (the
 // trace recorder writes what it recorded, since a handler may end the
 // program). nil removes it.
-func SetBeforeHandler(f func()) {
-	if f == nil {
-		before.Store(nil)
-		return
-	}
-	before.Store(&f)
-}
+func SetBeforeHandler(f func()) { before.set(f) }
 
 func beforeHandler(n int) {
 	if n == 0 {
 		return
 	}
-	if f := before.Load(); f != nil {
-		(*f)()
+	if f := before.get(); f != nil {
+		f()
 	}
 }
 
