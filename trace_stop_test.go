@@ -1,3 +1,5 @@
+//go:build !condiagoff
+
 package condiag_test
 
 import (

@@ -6,6 +6,7 @@ import (
 	"sync"
 	"sync/atomic"
 
+	"github.com/condiag/condiag/internal/callers"
 	"github.com/condiag/condiag/internal/monitor"
 )
 
@@ -28,7 +29,9 @@ import (
 // pair 28 ns against 18 ns, with no allocation. The first Lock of an
 // instance allocates its monitor state (208 bytes) and records its stack
 // (138 ns in all against 16 ns). A chain of held locks never seen before
-// costs a stack capture. While a trace is recorded (package trace), a pair
+// costs a stack capture. Each acquisition records its caller's address
+// (about 1 ns), so that a lock left held can be reported where it was
+// taken. While a trace is recorded (package trace), a pair
 // takes 108 ns: a timestamp per event and a stack walk per Lock. Reproduce
 // with:
 //
@@ -64,7 +67,7 @@ func (m *Mutex) Lock() {
 	s := m.state()
 	g := monitor.Current()
 	if g.BeforeLock(s, monitor.Write, m.mu.TryLock) {
-		g.Acquired(s, monitor.Write, false)
+		g.Acquired(s, monitor.Write, false, callers.Caller())
 		return
 	}
 	if !m.mu.TryLock() {
@@ -72,7 +75,7 @@ func (m *Mutex) Lock() {
 		m.mu.Lock()
 		g.Waited()
 	}
-	g.Acquired(s, monitor.Write, false)
+	g.Acquired(s, monitor.Write, false, callers.Caller())
 }
 
 // TryLock tries to lock m and reports whether it succeeded.
@@ -89,7 +92,7 @@ func (m *Mutex) TryLock() bool {
 		}
 		return false
 	}
-	monitor.Current().Acquired(m.state(), monitor.Write, true)
+	monitor.Current().Acquired(m.state(), monitor.Write, true, callers.Caller())
 	return true
 }
 

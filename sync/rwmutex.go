@@ -6,6 +6,7 @@ import (
 	"sync"
 	"sync/atomic"
 
+	"github.com/condiag/condiag/internal/callers"
 	"github.com/condiag/condiag/internal/monitor"
 )
 
@@ -57,7 +58,7 @@ func (rw *RWMutex) RLock() {
 	s := rw.state()
 	g := monitor.Current()
 	if g.BeforeLock(s, monitor.Read, rw.rw.TryRLock) {
-		g.Acquired(s, monitor.Read, false)
+		g.Acquired(s, monitor.Read, false, callers.Caller())
 		return
 	}
 	if !rw.rw.TryRLock() {
@@ -65,7 +66,7 @@ func (rw *RWMutex) RLock() {
 		rw.rw.RLock()
 		g.Waited()
 	}
-	g.Acquired(s, monitor.Read, false)
+	g.Acquired(s, monitor.Read, false, callers.Caller())
 }
 
 // TryRLock tries to lock rw for reading and reports whether it succeeded.
@@ -78,7 +79,7 @@ func (rw *RWMutex) TryRLock() bool {
 		}
 		return false
 	}
-	monitor.Current().Acquired(rw.state(), monitor.Read, true)
+	monitor.Current().Acquired(rw.state(), monitor.Read, true, callers.Caller())
 	return true
 }
 
@@ -103,7 +104,7 @@ func (rw *RWMutex) Lock() {
 	s := rw.state()
 	g := monitor.Current()
 	if g.BeforeLock(s, monitor.Write, rw.rw.TryLock) {
-		g.Acquired(s, monitor.Write, false)
+		g.Acquired(s, monitor.Write, false, callers.Caller())
 		return
 	}
 	if !rw.rw.TryLock() {
@@ -111,7 +112,7 @@ func (rw *RWMutex) Lock() {
 		rw.rw.Lock()
 		g.Waited()
 	}
-	g.Acquired(s, monitor.Write, false)
+	g.Acquired(s, monitor.Write, false, callers.Caller())
 }
 
 // TryLock tries to lock rw for writing and reports whether it succeeded.
@@ -124,7 +125,7 @@ func (rw *RWMutex) TryLock() bool {
 		}
 		return false
 	}
-	monitor.Current().Acquired(rw.state(), monitor.Write, true)
+	monitor.Current().Acquired(rw.state(), monitor.Write, true, callers.Caller())
 	return true
 }
 

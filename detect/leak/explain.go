@@ -66,7 +66,11 @@ func leakFinding(group []*gstack.Goroutine, snap monitor.State, alive map[int64]
 		lk := h.Lock.Report()
 		lk.Held, lk.Holder = h.Mode.String(), g.ID
 		f.Locks = append(f.Locks, lk)
-		what = append(what, fmt.Sprintf("holding %s (%s)", lk.Label(), h.Mode))
+		hold := fmt.Sprintf("holding %s (%s)", lk.Label(), h.Mode)
+		if !h.Taken.IsZero() {
+			hold += " taken at " + h.Taken.String()
+		}
+		what = append(what, hold)
 	}
 	where := ""
 	if len(user) > 0 {
@@ -109,7 +113,7 @@ func addWait(f *report.Finding, group []*gstack.Goroutine, snap monitor.State, a
 			f.Goroutines = append(f.Goroutines, goroutine(hg, snap))
 		}
 	}
-	return waitText(w, lk, alive), true
+	return waitText(w, lk, snap, alive), true
 }
 
 // groupFinding starts a finding about a group of goroutines like g, at
@@ -125,7 +129,7 @@ func groupFinding(id string, g *gstack.Goroutine) report.Finding {
 	return f
 }
 
-func waitText(w monitor.Wait, lk report.Lock, alive map[int64]*gstack.Goroutine) string {
+func waitText(w monitor.Wait, lk report.Lock, snap monitor.State, alive map[int64]*gstack.Goroutine) string {
 	if w.Object {
 		if lk.Kind == "WaitGroup" {
 			return fmt.Sprintf("in Wait on %s, whose counter is %d (first waited on at %s)", lk.Label(), w.Count, lk.FirstLocked)
@@ -138,7 +142,7 @@ func waitText(w monitor.Wait, lk report.Lock, alive map[int64]*gstack.Goroutine)
 	}
 	var holders []string
 	for _, h := range w.Holders {
-		holders = append(holders, holderText(h, alive))
+		holders = append(holders, holderText(h, lk.ID, snap, alive))
 	}
 	who := "which nobody holds"
 	if len(holders) > 0 {
@@ -147,10 +151,17 @@ func waitText(w monitor.Wait, lk report.Lock, alive map[int64]*gstack.Goroutine)
 	return fmt.Sprintf("waiting to %s %s (first locked at %s), %s", verb, lk.Label(), lk.FirstLocked, who)
 }
 
-func holderText(id int64, alive map[int64]*gstack.Goroutine) string {
+// holderText describes goroutine id, which holds lock.
+func holderText(id int64, lock uint64, snap monitor.State, alive map[int64]*gstack.Goroutine) string {
 	hg := alive[id]
 	if hg == nil {
-		return fmt.Sprintf("goroutine %d, which has exited without unlocking it", id)
+		s := fmt.Sprintf("goroutine %d, which has exited without unlocking it", id)
+		for _, h := range snap.Holds[id] {
+			if h.Lock.ID == lock && !h.Taken.IsZero() {
+				s += fmt.Sprintf(" (it took it at %s in %s)", h.Taken, h.Taken.Func)
+			}
+		}
+		return s
 	}
 	where := ""
 	if user := gstack.UserFrames(hg.Frames); len(user) > 0 {
@@ -218,13 +229,17 @@ func heldAtEnd(o *opts, sc scope, gs []gstack.Goroutine, self int64) []report.Fi
 	return out
 }
 
-func heldFinding(id int64, h deadlock.HeldLock, g *gstack.Goroutine, snap monitor.State) report.Finding {
+func heldFinding(id int64, h monitor.Hold, g *gstack.Goroutine, snap monitor.State) report.Finding {
 	f := report.New("LK3002")
 	f.Confidence = report.Observed
 	lk := h.Lock.Report()
 	lk.Held, lk.Holder = h.Mode.String(), id
 	f.Locks = []report.Lock{lk}
-	f.Location = lk.FirstLocked
+	taken := "taken at " + h.Taken.String()
+	f.Location = h.Taken
+	if h.Taken.IsZero() {
+		f.Location, taken = lk.FirstLocked, "first locked at "+lk.FirstLocked.String()
+	}
 	state := "which has exited without unlocking it"
 	if g != nil {
 		f.Goroutines = []report.Goroutine{goroutine(g, snap)}
@@ -241,8 +256,8 @@ func heldFinding(id int64, h deadlock.HeldLock, g *gstack.Goroutine, snap monito
 			state += ", started by test " + ts[0].Name
 		}
 	}
-	f.Message = fmt.Sprintf("%s (first locked at %s) is still held (%s) by goroutine %d, %s",
-		lk.Label(), lk.FirstLocked, h.Mode, id, state)
+	f.Message = fmt.Sprintf("%s (%s) is still held (%s) by goroutine %d, %s",
+		lk.Label(), taken, h.Mode, id, state)
 	return f
 }
 

@@ -11,10 +11,17 @@ package callers
 
 import "runtime"
 
-// fast is set at init when the frame-pointer walk matches runtime.Callers.
-var fast bool
+// fast is set at init when the frame-pointer walk matches runtime.Callers;
+// callerOK when [Caller] does (read by its assembly).
+var fast, callerOK bool
 
-func init() { fast = hasFP && verify() }
+func init() {
+	fast = hasFP && verify()
+	callerOK = fast
+	if got, want := probeCaller(); got != want || got == 0 {
+		callerOK = false
+	}
+}
 
 // Fast reports whether the frame-pointer walk is in use.
 func Fast() bool { return fast }
@@ -70,4 +77,15 @@ func probeC(got, want []uintptr) (int, int) {
 	nw := runtime.Callers(2, want)
 	ng := Get(got)
 	return ng, nw
+}
+
+// probeCaller returns what Caller and runtime.Callers say of the call of
+// probeCaller.
+//
+//go:noinline
+func probeCaller() (got, want uintptr) {
+	got = Caller()
+	var pcs [1]uintptr
+	runtime.Callers(2, pcs[:])
+	return got, pcs[0]
 }

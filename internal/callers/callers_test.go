@@ -51,3 +51,36 @@ func BenchmarkGet(b *testing.B) {
 		}
 	})
 }
+
+func TestCaller(t *testing.T) {
+	if !Fast() {
+		t.Skip("no frame-pointer walk here")
+	}
+	got, want := callerProbe()
+	if got != want || got == 0 {
+		t.Fatalf("Caller() = %#x, runtime.Callers says %#x", got, want)
+	}
+	fr, _ := runtime.CallersFrames([]uintptr{got}).Next()
+	if fr.Function != "github.com/condiag/condiag/internal/callers.TestCaller" {
+		t.Errorf("Caller() is in %s, want TestCaller", fr.Function)
+	}
+}
+
+//go:noinline
+func callerProbe() (uintptr, uintptr) {
+	got := Caller()
+	var pcs [1]uintptr
+	runtime.Callers(2, pcs[:])
+	return got, pcs[0]
+}
+
+func BenchmarkCaller(b *testing.B) {
+	for b.Loop() {
+		sinkPC = callerProbeOnly()
+	}
+}
+
+var sinkPC uintptr
+
+//go:noinline
+func callerProbeOnly() uintptr { return Caller() }

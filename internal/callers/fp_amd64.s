@@ -13,3 +13,17 @@ TEXT ·load(SB),NOSPLIT,$0-16
 	MOVQ (AX), AX
 	MOVQ AX, ret+8(FP)
 	RET
+
+// func Caller() uintptr
+// A frameless function leaves BP as its caller set it: the caller's
+// return address is just above its saved frame pointer.
+TEXT ·Caller(SB),NOSPLIT,$0-8
+	MOVBLZX ·callerOK(SB), AX
+	TESTQ AX, AX
+	JEQ none
+	MOVQ 8(BP), AX
+	MOVQ AX, ret+0(FP)
+	RET
+none:
+	MOVQ $0, ret+0(FP)
+	RET

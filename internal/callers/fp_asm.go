@@ -10,3 +10,9 @@ func getfp() uintptr
 func load(addr uintptr) uintptr
 
 const hasFP = true
+
+// Caller returns the return address of the function that calls it: a pc
+// in that function's caller, at the call. It must be called from a
+// function that is not inlined. It returns 0 when the frame layout was
+// not verified at start-up. Cost: one call and one load (about 1 ns).
+func Caller() uintptr

@@ -18,12 +18,15 @@ type entry struct {
 	epoch uint32 // l.rEpoch when taken, for read entries
 	mode  Mode
 	try   bool
+	pc    uintptr // where it was taken (callers.Caller), 0 if unknown
 }
 
 // G is the monitor's state of one goroutine.
 type G struct {
 	goid uint64
 	gp   uintptr
+
+	tr gtrace // trace buffer, see record.go
 
 	n        int // entries in held
 	overflow int // acquisitions past maxHeld, not tracked
@@ -42,8 +45,6 @@ type G struct {
 	// waitObj is the WaitGroup or Cond this goroutine is blocked in
 	// Wait on, or nil (snapshot.go).
 	waitObj atomic.Pointer[Lock]
-
-	tr gtrace // trace buffer, see record.go
 }
 
 // ID returns the goroutine id.

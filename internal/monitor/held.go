@@ -85,9 +85,11 @@ func (g *G) valid(e *entry) bool {
 	return e.l.rEpoch.Load() == e.epoch
 }
 
-// Acquired records that g acquired l in mode. A blocking acquisition was
-// checked by [G.BeforeLock] first; one by TryLock adds no edge.
-func (g *G) Acquired(l *Lock, mode Mode, try bool) {
+// Acquired records that g acquired l in mode, at pc (the caller's call
+// site, for reports of locks still held; 0 if unknown). A blocking
+// acquisition was checked by [G.BeforeLock] first; one by TryLock adds
+// no edge.
+func (g *G) Acquired(l *Lock, mode Mode, try bool, pc uintptr) {
 	if try {
 		if r := recording.Load(); r != nil {
 			g.tlock(r, l, lockKind(mode, tracefmt.EvTryLock, tracefmt.EvTryRLock))
@@ -103,7 +105,7 @@ func (g *G) Acquired(l *Lock, mode Mode, try bool) {
 	}
 	h := g.next(l, mode, try)
 	e := &g.held[g.n]
-	e.l, e.mode, e.try, e.chain = l, mode, try, h
+	e.l, e.mode, e.try, e.chain, e.pc = l, mode, try, h, pc
 	if mode == Read {
 		e.epoch = l.rEpoch.Load()
 	}

@@ -49,7 +49,7 @@ func TestCurrentFreshAfterReuse(t *testing.T) {
 	var holder uint64
 	go func() {
 		holder = Current().ID()
-		Current().Acquired(l, Write, false)
+		Current().Acquired(l, Write, false, 0)
 		done <- true
 	}()
 	<-done
@@ -86,9 +86,9 @@ func holds(s State, g uint64, l *Lock) bool {
 func TestHeldChain(t *testing.T) {
 	a, b, c := NewLock(KindMutex), NewLock(KindMutex), NewLock(KindMutex)
 	g := &G{goid: goid.ID()}
-	g.Acquired(a, Write, false)
-	g.Acquired(b, Write, false)
-	g.Acquired(c, Write, false)
+	g.Acquired(a, Write, false, 0)
+	g.Acquired(b, Write, false, 0)
+	g.Acquired(c, Write, false, 0)
 	top := g.held[2].chain
 	if !g.Released(b, Write) { // out of order
 		t.Fatal("Released(b) = false")
@@ -110,7 +110,7 @@ func TestHeldChain(t *testing.T) {
 func TestHandoffInvalidatesEntry(t *testing.T) {
 	l := NewLock(KindMutex)
 	g := &G{goid: 1 << 60}
-	g.Acquired(l, Write, false)
+	g.Acquired(l, Write, false, 0)
 	other := &G{goid: 1<<60 + 1}
 	if other.Released(l, Write) {
 		t.Fatal("another goroutine's release found an entry")
@@ -122,7 +122,7 @@ func TestHandoffInvalidatesEntry(t *testing.T) {
 	// from l.
 	r := NewLock(KindRWMutex)
 	g.BeforeLock(r, Read, func() bool { return false })
-	g.Acquired(r, Read, false)
+	g.Acquired(r, Read, false, 0)
 	if g.n != 1 || g.held[0].l != r {
 		t.Fatalf("after acquiring r: n=%d, held[0]=%p; want only r", g.n, g.held[0].l)
 	}

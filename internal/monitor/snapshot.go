@@ -1,6 +1,7 @@
 package monitor
 
 import (
+	"runtime"
 	"sync"
 	"sync/atomic"
 
@@ -39,7 +40,7 @@ func (g *G) orphan() {
 		if len(orphans) >= maxOrphans {
 			orphans = orphans[1:]
 		}
-		orphans = append(orphans, heldSample{g: g.goid, lock: e.l, mode: e.mode, epoch: e.epoch})
+		orphans = append(orphans, heldSample{g: g.goid, lock: e.l, mode: e.mode, epoch: e.epoch, pc: e.pc})
 	}
 }
 
@@ -97,10 +98,16 @@ type Wait struct {
 	Count  int64
 }
 
+// Hold is one lock a goroutine holds.
+type Hold struct {
+	deadlock.HeldLock
+	Taken report.Frame // where it was taken (Lock, RLock, TryLock), zero if unknown
+}
+
 // State is what the monitor knows of every goroutine at one moment.
 type State struct {
 	Waits map[int64]Wait
-	Holds map[int64][]deadlock.HeldLock // including goroutines that exited
+	Holds map[int64][]Hold // including goroutines that exited
 }
 
 // Snapshot returns what every goroutine waits on and holds. Like the
@@ -108,10 +115,14 @@ type State struct {
 // invariants): a goroutine may have moved on since.
 func Snapshot() State {
 	waits, held := scan()
-	st := State{Waits: map[int64]Wait{}, Holds: holdsOf(held)}
+	st := State{Waits: map[int64]Wait{}, Holds: map[int64][]Hold{}}
 	holders := map[*Lock][]int64{}
 	for _, h := range held {
 		holders[h.lock] = append(holders[h.lock], int64(h.g))
+		st.Holds[int64(h.g)] = append(st.Holds[int64(h.g)], Hold{
+			HeldLock: deadlock.HeldLock{Lock: h.lock.Info(), Mode: h.mode},
+			Taken:    callSite(h.pc),
+		})
 	}
 	for _, w := range waits {
 		st.Waits[int64(w.key.g)] = Wait{Lock: w.lock.Info(), Mode: w.mode, Holders: holders[w.lock]}
@@ -155,4 +166,18 @@ func Deadlocks() []report.Finding {
 		out = append(out, deadlock.BlockedFinding(ws, c, snap))
 	}
 	return out
+}
+
+// callSite returns the user's call at return address pc, or the zero
+// Frame when pc is 0 or in condiag's own code (a Cond relocking its L, an
+// RLocker).
+func callSite(pc uintptr) report.Frame {
+	if pc == 0 {
+		return report.Frame{}
+	}
+	f, _ := runtime.CallersFrames([]uintptr{pc}).Next()
+	if f.Function == "" || isOwnFrame(f.Function) {
+		return report.Frame{}
+	}
+	return report.Frame{Func: f.Function, File: f.File, Line: f.Line}
 }

@@ -60,7 +60,8 @@ type heldSample struct {
 	g     uint64
 	lock  *Lock
 	mode  Mode
-	epoch uint32 // for an orphaned read hold, see snapshot.go
+	epoch uint32  // for an orphaned read hold, see snapshot.go
+	pc    uintptr // where it was taken, 0 if unknown
 }
 
 // watchState is the watchdog's memory between ticks. Only the watchdog
@@ -115,7 +116,7 @@ func scan() (waits []sample, held []heldSample) {
 				continue
 			}
 			if holdValid(g.goid, e) {
-				held = append(held, heldSample{g: g.goid, lock: e.l, mode: e.mode})
+				held = append(held, heldSample{g: g.goid, lock: e.l, mode: e.mode, pc: e.pc})
 			}
 		}
 	}

@@ -1,0 +1,5 @@
+//go:build !condiagoff
+
+package leak_test
+
+const instrumented = true
