@@ -22,6 +22,7 @@ import (
 	"time"
 
 	"github.com/condiag/condiag/detect/deadlock"
+	"github.com/condiag/condiag/internal/leakmsg"
 	"github.com/condiag/condiag/report"
 	"github.com/condiag/condiag/trace"
 )
@@ -196,6 +197,10 @@ func (p *proc) end() {
 	})
 }
 
+// The findings of the end of a trace are worded as the live leak checks
+// word theirs (internal/leakmsg), less what only a live process tells:
+// what a holder does now, whether it has exited.
+
 func (p *proc) blockedAtEnd(g *grout, snap deadlock.Snapshot) report.Finding {
 	req := g.pend
 	f := report.New("LK3001")
@@ -205,26 +210,20 @@ func (p *proc) blockedAtEnd(g *grout, snap deadlock.Snapshot) report.Finding {
 	gr := snap.Stacks[int64(g.id)]
 	gr.WaitsFor, gr.WaitMode = req.o.id, req.mode.String()
 	f.Goroutines = []report.Goroutine{gr}
-	if st := p.r.Stack(req.stack); len(st) > 0 {
+	st := p.r.Stack(req.stack)
+	if len(st) > 0 {
 		f.Location = st[0]
 	}
-	var holders []string
+	var holders []leakmsg.Holder
 	for _, h := range p.holders(req.o) {
-		holders = append(holders, fmt.Sprintf("goroutine %d", h))
+		holders = append(holders, leakmsg.Holder{ID: int64(h), Taken: p.taken(p.g(h), req.o)})
 		if hg, ok := snap.Stacks[int64(h)]; ok {
 			f.Goroutines = append(f.Goroutines, hg)
 		}
 	}
-	who := "no holder is known"
-	if len(holders) > 0 {
-		who = "held by " + joinAnd(holders)
-	}
-	verb := "lock"
-	if req.mode == read {
-		verb = "read-lock"
-	}
-	f.Message = fmt.Sprintf("goroutine %d was still blocked when the trace ended, waiting %s to %s %s, %s",
-		g.id, (p.now - req.since).Round(time.Millisecond), verb, lk.Label(), who)
+	what := []string{leakmsg.LockWait(lk, req.mode == read, holders)}
+	f.Message = leakmsg.Leaked(1, int64(g.id), funcOf(st), append(what, p.holding(g, &f)...))
+	f.Notes = append(f.Notes, fmt.Sprintf("blocked for %s when the trace ended", (p.now-req.since).Round(time.Millisecond)))
 	return f
 }
 
@@ -238,12 +237,9 @@ func (p *proc) waitingAtEnd(g *grout, snap deadlock.Snapshot) report.Finding {
 	if len(g.waitStack) > 0 {
 		f.Location = g.waitStack[0]
 	}
-	what := fmt.Sprintf("in Wait on %s", lk.Label())
-	if o.kind == trace.ObjWaitGroup {
-		what = fmt.Sprintf("in Wait on %s, whose counter is %d", lk.Label(), o.count)
-	}
-	f.Message = fmt.Sprintf("goroutine %d was still blocked when the trace ended, %s for %s",
-		g.id, what, (p.now - g.waitSince).Round(time.Millisecond))
+	what := []string{leakmsg.ObjectWait(lk, o.count)}
+	f.Message = leakmsg.Leaked(1, int64(g.id), funcOf(g.waitStack), append(what, p.holding(g, &f)...))
+	f.Notes = append(f.Notes, fmt.Sprintf("waiting for %s when the trace ended", (p.now-g.waitSince).Round(time.Millisecond)))
 	return f
 }
 
@@ -256,11 +252,49 @@ func (p *proc) heldAtEnd(g *grout, e *entry, snap deadlock.Snapshot) report.Find
 	gr := snap.Stacks[int64(g.id)]
 	gr.Stack = p.r.Stack(e.stack)
 	f.Goroutines = []report.Goroutine{gr}
+	var taken report.Frame
 	if len(gr.Stack) > 0 {
-		f.Location = gr.Stack[0]
+		taken = gr.Stack[0]
 	}
-	f.Message = fmt.Sprintf("%s was still held (%s) by goroutine %d when the trace ended", lk.Label(), e.mode, g.id)
+	f.Location = taken
+	if taken.IsZero() {
+		f.Location = lk.FirstLocked
+	}
+	f.Message = leakmsg.Held(lk, e.mode.String(), int64(g.id), "", taken)
 	return f
+}
+
+// holding adds the locks g holds to f, and returns them in words.
+func (p *proc) holding(g *grout, f *report.Finding) []string {
+	var out []string
+	for i := 0; i < g.n; i++ {
+		if e := &g.held[i]; g.valid(e) {
+			lk := e.o.lockInfo().Report()
+			lk.Held, lk.Holder = e.mode.String(), int64(g.id)
+			f.Locks = append(f.Locks, lk)
+			out = append(out, leakmsg.Holding(lk, e.mode.String(), p.taken(g, e.o)))
+		}
+	}
+	return out
+}
+
+// taken returns where g took o, if it holds it.
+func (p *proc) taken(g *grout, o *object) report.Frame {
+	for i := 0; i < g.n; i++ {
+		if e := &g.held[i]; e.o == o && g.valid(e) {
+			if st := p.r.Stack(e.stack); len(st) > 0 {
+				return st[0]
+			}
+		}
+	}
+	return report.Frame{}
+}
+
+func funcOf(st []report.Frame) string {
+	if len(st) == 0 {
+		return ""
+	}
+	return st[0].Func
 }
 
 // holders returns the goroutines holding o.
@@ -271,26 +305,5 @@ func (p *proc) holders(o *object) []uint64 {
 			out = append(out, g.id)
 		}
 	})
-	return out
-}
-
-func joinAnd(s []string) string {
-	switch len(s) {
-	case 0:
-		return ""
-	case 1:
-		return s[0]
-	}
-	out := ""
-	for i, x := range s {
-		switch {
-		case i == 0:
-		case i == len(s)-1:
-			out += " and "
-		default:
-			out += ", "
-		}
-		out += x
-	}
 	return out
 }

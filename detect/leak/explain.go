@@ -8,6 +8,7 @@ import (
 
 	"github.com/condiag/condiag/detect/deadlock"
 	"github.com/condiag/condiag/internal/gstack"
+	"github.com/condiag/condiag/internal/leakmsg"
 	"github.com/condiag/condiag/internal/monitor"
 	"github.com/condiag/condiag/report"
 )
@@ -66,21 +67,13 @@ func leakFinding(group []*gstack.Goroutine, snap monitor.State, alive map[int64]
 		lk := h.Lock.Report()
 		lk.Held, lk.Holder = h.Mode.String(), g.ID
 		f.Locks = append(f.Locks, lk)
-		hold := fmt.Sprintf("holding %s (%s)", lk.Label(), h.Mode)
-		if !h.Taken.IsZero() {
-			hold += " taken at " + h.Taken.String()
-		}
-		what = append(what, hold)
+		what = append(what, leakmsg.Holding(lk, h.Mode.String(), h.Taken))
 	}
-	where := ""
+	fn := ""
 	if len(user) > 0 {
-		where = " in " + user[0].Func
+		fn = user[0].Func
 	}
-	who := fmt.Sprintf("goroutine %d", g.ID)
-	if len(group) > 1 {
-		who = fmt.Sprintf("%d goroutines with this stack (goroutine %d and others)", len(group), g.ID)
-	}
-	f.Message = fmt.Sprintf("%s leaked%s, %s", who, where, strings.Join(what, ", "))
+	f.Message = leakmsg.Leaked(len(group), g.ID, fn, what)
 	if !g.CreatedBy.IsZero() {
 		f.Notes = append(f.Notes, fmt.Sprintf("created at %s by %s", g.CreatedBy, g.CreatedBy.Func))
 	}
@@ -131,43 +124,36 @@ func groupFinding(id string, g *gstack.Goroutine) report.Finding {
 
 func waitText(w monitor.Wait, lk report.Lock, snap monitor.State, alive map[int64]*gstack.Goroutine) string {
 	if w.Object {
-		if lk.Kind == "WaitGroup" {
-			return fmt.Sprintf("in Wait on %s, whose counter is %d (first waited on at %s)", lk.Label(), w.Count, lk.FirstLocked)
-		}
-		return fmt.Sprintf("in Wait on %s (first used at %s), not signalled", lk.Label(), lk.FirstLocked)
+		return leakmsg.ObjectWait(lk, w.Count)
 	}
-	verb := "lock"
-	if w.Mode == deadlock.ModeRead {
-		verb = "read-lock"
-	}
-	var holders []string
+	var holders []leakmsg.Holder
 	for _, h := range w.Holders {
-		holders = append(holders, holderText(h, lk.ID, snap, alive))
+		holders = append(holders, holder(h, lk.ID, snap, alive))
 	}
-	who := "which nobody holds"
-	if len(holders) > 0 {
-		who = "held by " + strings.Join(holders, " and ")
-	}
-	return fmt.Sprintf("waiting to %s %s (first locked at %s), %s", verb, lk.Label(), lk.FirstLocked, who)
+	return leakmsg.LockWait(lk, w.Mode == deadlock.ModeRead, holders)
 }
 
-// holderText describes goroutine id, which holds lock.
-func holderText(id int64, lock uint64, snap monitor.State, alive map[int64]*gstack.Goroutine) string {
-	hg := alive[id]
-	if hg == nil {
-		s := fmt.Sprintf("goroutine %d, which has exited without unlocking it", id)
-		for _, h := range snap.Holds[id] {
-			if h.Lock.ID == lock && !h.Taken.IsZero() {
-				s += fmt.Sprintf(" (it took it at %s in %s)", h.Taken, h.Taken.Func)
-			}
+// holder describes goroutine id, which holds lock.
+func holder(id int64, lock uint64, snap monitor.State, alive map[int64]*gstack.Goroutine) leakmsg.Holder {
+	h := leakmsg.Holder{ID: id, Now: leakmsg.Exited}
+	if g := alive[id]; g != nil {
+		h.Now = now(g)
+	}
+	for _, x := range snap.Holds[id] {
+		if x.Lock.ID == lock {
+			h.Taken = x.Taken
 		}
-		return s
 	}
-	where := ""
-	if user := gstack.UserFrames(hg.Frames); len(user) > 0 {
-		where = " at " + user[0].String()
+	return h
+}
+
+// now is what g does, for a [leakmsg.Holder].
+func now(g *gstack.Goroutine) string {
+	var where report.Frame
+	if user := gstack.UserFrames(g.Frames); len(user) > 0 {
+		where = user[0]
 	}
-	return fmt.Sprintf("goroutine %d [%s]%s", id, hg.State, where)
+	return leakmsg.Now(g.State, where)
 }
 
 // startedBy names the test that started g, if any is known.
@@ -235,18 +221,14 @@ func heldFinding(id int64, h monitor.Hold, g *gstack.Goroutine, snap monitor.Sta
 	lk := h.Lock.Report()
 	lk.Held, lk.Holder = h.Mode.String(), id
 	f.Locks = []report.Lock{lk}
-	taken := "taken at " + h.Taken.String()
 	f.Location = h.Taken
 	if h.Taken.IsZero() {
-		f.Location, taken = lk.FirstLocked, "first locked at "+lk.FirstLocked.String()
+		f.Location = lk.FirstLocked
 	}
-	state := "which has exited without unlocking it"
+	state := leakmsg.Exited
 	if g != nil {
 		f.Goroutines = []report.Goroutine{goroutine(g, snap)}
-		state = fmt.Sprintf("which is %s", g.State)
-		if user := gstack.UserFrames(g.Frames); len(user) > 0 {
-			state += " at " + user[0].String()
-		}
+		state = now(g)
 		if t := startedBy(g); t != "" {
 			state += ", started by " + t
 		}
@@ -256,8 +238,7 @@ func heldFinding(id int64, h monitor.Hold, g *gstack.Goroutine, snap monitor.Sta
 			state += ", started by test " + ts[0].Name
 		}
 	}
-	f.Message = fmt.Sprintf("%s (%s) is still held (%s) by goroutine %d, %s",
-		lk.Label(), taken, h.Mode, id, state)
+	f.Message = leakmsg.Held(lk, h.Mode.String(), id, state, h.Taken)
 	return f
 }
 

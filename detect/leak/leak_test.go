@@ -78,7 +78,7 @@ func TestMutexHolderExited(t *testing.T) {
 	}()
 	time.Sleep(20 * time.Millisecond)
 	fs := leak.Findings()
-	f := find(t, "LK3001", fs, "waiting to lock store.mu", "which has exited without unlocking it (it took it at ")
+	f := find(t, "LK3001", fs, "waiting to lock store.mu", "which has exited (taken at ")
 	if !strings.Contains(f.Message, "TestMutexHolderExited.func1") {
 		t.Errorf("LK3001 does not say where the holder took the lock: %s", f.Message)
 	}
