@@ -37,7 +37,41 @@ const (
 	EvCondBcast  = Kind(tracefmt.EvCondBcast)  // Cond Obj: Broadcast
 	EvMisuse     = Kind(tracefmt.EvMisuse)     // misuse Str of Obj (0 if it has no state) of ObjKind Arg, at Stack
 	EvHang       = Kind(tracefmt.EvHang)       // the DL1005 threshold is now Arg ns (0 or less: off)
+	EvOp         = Kind(tracefmt.EvOp)         // operation Op(Arg) on the semaphore, barrier, event, queue or pool Obj; Arg2 is its n (see Op)
+	EvOpBlock    = Kind(tracefmt.EvOpBlock)    // the goroutine blocks in operation Op(Arg) on Obj, called at Stack; Arg2 is its n
+	EvOpUnblock  = Kind(tracefmt.EvOpUnblock)  // ... and stopped waiting
 )
+
+// Op is the operation of an EvOp or EvOpBlock event, in Arg; what the n
+// in Arg2 means depends on it. For EvOpBlock it is what the goroutine
+// waits to do. Numbers are permanent.
+type Op int64
+
+// Operations.
+const (
+	OpSemAcquire   = Op(tracefmt.OpSemAcquire)   // n permits acquired (blocks: n requested)
+	OpSemRelease   = Op(tracefmt.OpSemRelease)   // n permits released
+	OpQueuePut     = Op(tracefmt.OpQueuePut)     // an item put, n items now (blocks: full, n its capacity)
+	OpQueueGet     = Op(tracefmt.OpQueueGet)     // an item taken, n left (blocks: empty)
+	OpQueueClose   = Op(tracefmt.OpQueueClose)   // closed with n items left
+	OpBarrierWait  = Op(tracefmt.OpBarrierWait)  // arrived in generation n (blocks: waits for the other parties)
+	OpBarrierBreak = Op(tracefmt.OpBarrierBreak) // the barrier broke in generation n
+	OpEventSet     = Op(tracefmt.OpEventSet)     // set (blocks: waits for Set)
+	OpEventClear   = Op(tracefmt.OpEventClear)   // cleared
+	OpTaskSubmit   = Op(tracefmt.OpTaskSubmit)   // task n submitted
+	OpTaskStart    = Op(tracefmt.OpTaskStart)    // task n started on this goroutine
+	OpTaskDone     = Op(tracefmt.OpTaskDone)     // task n returned (blocks: waits for its result)
+	OpTaskObserved = Op(tracefmt.OpTaskObserved) // task n's result was asked for
+	OpPoolShutdown = Op(tracefmt.OpPoolShutdown) // the pool shuts down (blocks: waits for its tasks)
+	OpSize         = Op(tracefmt.OpSize)         // the object's size is n
+)
+
+func (o Op) String() string {
+	if o > 0 && int(o) < len(tracefmt.OpNames) {
+		return tracefmt.OpNames[o]
+	}
+	return fmt.Sprintf("Op(%d)", int64(o))
+}
 
 // String returns the kind's name, as the trace header gives it.
 func (k Kind) String() string {
@@ -57,6 +91,11 @@ const (
 	ObjOnce      = ObjKind(tracefmt.ObjOnce)
 	ObjWaitGroup = ObjKind(tracefmt.ObjWaitGroup)
 	ObjCond      = ObjKind(tracefmt.ObjCond)
+	ObjSemaphore = ObjKind(tracefmt.ObjSemaphore)
+	ObjBarrier   = ObjKind(tracefmt.ObjBarrier)
+	ObjEvent     = ObjKind(tracefmt.ObjEvent)
+	ObjQueue     = ObjKind(tracefmt.ObjQueue)
+	ObjPool      = ObjKind(tracefmt.ObjPool)
 )
 
 func (k ObjKind) String() string {
@@ -79,6 +118,7 @@ type Event struct {
 	G     uint64        // goroutine
 	Obj   uint64        // object: lock, wait group or cond
 	Arg   int64
+	Arg2  int64 // a second number, for the kinds that have one
 	Str   string
 	Stack StackID
 }
@@ -102,6 +142,14 @@ func (e Event) String() string {
 		fmt.Fprintf(&b, " delta=%d", e.Arg)
 	case EvCondWait:
 		fmt.Fprintf(&b, " lock=%d", e.Arg)
+	case EvOp, EvOpBlock:
+		fmt.Fprintf(&b, " %s n=%d", Op(e.Arg), e.Arg2)
+	case EvOpUnblock:
+		fmt.Fprintf(&b, " %s", Op(e.Arg))
+	case EvUnblock:
+		if e.Arg != 0 {
+			fmt.Fprintf(&b, " overtaken=%d", e.Arg)
+		}
 	default:
 		if e.Arg != 0 {
 			fmt.Fprintf(&b, " arg=%d", e.Arg)

@@ -68,6 +68,8 @@ const (
 	dstInt
 	dstStr
 	dstStack
+	dstArg2
+	dstInt2
 )
 
 // layout says where each argument of a kind goes, from the types the
@@ -308,19 +310,36 @@ func (r *Reader) readHeader() error {
 			continue
 		}
 		lay := layout{n: uint8(min(len(sp.types), 255)), dst: make([]uint8, min(len(sp.types), 255))}
-		objs := 0
+		// The first object goes to Obj; the first number (or second
+		// object) to Arg, the second to Arg2, the rest nowhere.
+		objs, nums := 0, 0
+		num := func(signed bool) uint8 {
+			nums++
+			switch {
+			case nums == 1 && signed:
+				return dstInt
+			case nums == 1:
+				return dstArg
+			case nums == 2 && signed:
+				return dstInt2
+			case nums == 2:
+				return dstArg2
+			}
+			return dstNone
+		}
 		for i := range lay.dst {
 			switch sp.types[i] {
 			case tracefmt.ArgObj:
-				lay.dst[i] = dstObj
-				if objs > 0 {
-					lay.dst[i] = dstArg
+				if objs == 0 {
+					lay.dst[i] = dstObj
+				} else {
+					lay.dst[i] = num(false)
 				}
 				objs++
 			case tracefmt.ArgInt:
-				lay.dst[i] = dstInt
+				lay.dst[i] = num(true)
 			case tracefmt.ArgUint, tracefmt.ArgG:
-				lay.dst[i] = dstArg
+				lay.dst[i] = num(false)
 			case tracefmt.ArgString:
 				lay.dst[i] = dstStr
 			case tracefmt.ArgStack:
@@ -489,6 +508,10 @@ func (r *Reader) emit(c *cursor, e *Event) error {
 			e.Arg = int64(v)
 		case dstInt:
 			e.Arg = tracefmt.Unzigzag(v)
+		case dstArg2:
+			e.Arg2 = int64(v)
+		case dstInt2:
+			e.Arg2 = tracefmt.Unzigzag(v)
 		case dstStr:
 			if v > uint64(len(r.strings)) {
 				return r.stop(r.failc(c, 0, "reference to undefined string %d", v))

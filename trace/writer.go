@@ -141,7 +141,14 @@ func (w *Writer) Write(e Event) error {
 	b.events = append(b.events, byte(e.Kind))
 	b.events = binary.AppendUvarint(b.events, t-b.prev)
 	b.prev = t
-	objs := 0
+	objs, nums := 0, 0
+	num := func() int64 { // as the Reader lays numbers out
+		nums++
+		if nums == 2 {
+			return e.Arg2
+		}
+		return e.Arg
+	}
 	for _, a := range tracefmt.Specs[e.Kind].Args {
 		var v uint64
 		switch a.Type {
@@ -149,13 +156,13 @@ func (w *Writer) Write(e Event) error {
 			if objs == 0 {
 				v = e.Obj
 			} else {
-				v = uint64(e.Arg)
+				v = uint64(num())
 			}
 			objs++
 		case tracefmt.ArgInt:
-			v = tracefmt.Zigzag(e.Arg)
+			v = tracefmt.Zigzag(num())
 		case tracefmt.ArgUint, tracefmt.ArgG:
-			v = uint64(e.Arg)
+			v = uint64(num())
 		case tracefmt.ArgString:
 			v = w.str(e.Str)
 		case tracefmt.ArgStack:

@@ -28,6 +28,9 @@ func (s Snapshot) goroutine(id int64, w *Waiter) report.Goroutine {
 	if w != nil {
 		g.WaitsFor = w.Lock.ID
 		g.WaitMode = w.Mode.String()
+		if w.Verb != "" {
+			g.WaitMode = strings.Fields(w.Verb)[0] // put, take, acquire, wait
+		}
 	}
 	return g
 }
@@ -55,14 +58,18 @@ func BlockedFinding(ws []Waiter, cycle []int, s Snapshot) report.Finding {
 	for i, wi := range cycle {
 		w := &ws[wi]
 		next := &ws[cycle[(i+1)%len(cycle)]]
-		how := "held by"
-		if _, ok := s.holds(next.Goroutine, w.Lock.ID); !ok {
-			how = "behind the writer queued first,"
+		if w.Verb != "" {
+			steps = append(steps, fmt.Sprintf("goroutine %d waits to %s %s %s", w.Goroutine, w.Verb, w.label(), w.relation(next.Goroutine)))
+		} else {
+			how := "held by"
+			if _, ok := s.holds(next.Goroutine, w.Lock.ID); !ok {
+				how = "behind the writer queued first,"
+			}
+			steps = append(steps, fmt.Sprintf("goroutine %d waits to %s %s %s goroutine %d",
+				w.Goroutine, verb(w.Mode), w.Lock.Report().Label(), how, next.Goroutine))
 		}
-		steps = append(steps, fmt.Sprintf("goroutine %d waits to %s %s %s goroutine %d",
-			w.Goroutine, verb(w.Mode), w.Lock.Report().Label(), how, next.Goroutine))
 		f.Goroutines = append(f.Goroutines, s.goroutine(w.Goroutine, w))
-		cols[i] = blockedColumn{goroutine: w.Goroutine, wait: w.Lock.ID, waitMode: w.Mode}
+		cols[i] = blockedColumn{goroutine: w.Goroutine, wait: w.Lock.ID, waitMode: w.Mode, verb: w.Verb}
 		for _, h := range s.Holds[w.Goroutine] {
 			if _, ok := inCycle[h.Lock.ID]; ok {
 				cols[i].holds = append(cols[i].holds, h)
@@ -98,6 +105,28 @@ type blockedColumn struct {
 	holds     []HeldLock
 	wait      uint64
 	waitMode  Mode
+	verb      string // for a wait on an object other than a lock
+}
+
+// label names the object w waits on, with its state.
+func (w *Waiter) label() string {
+	l := w.Lock.Report().Label()
+	if w.State != "" {
+		l += " (" + w.State + ")"
+	}
+	return l
+}
+
+// relation says how the goroutines w waits for relate to its object,
+// naming next, the one the cycle goes on with.
+func (w *Waiter) relation(next int64) string {
+	if w.Any && len(w.WaitsFor) > 1 {
+		return fmt.Sprintf("%s %s, all blocked", w.Relation, goroutineList(w.WaitsFor))
+	}
+	if next == 0 {
+		return w.Relation + " " + goroutineList(w.WaitsFor)
+	}
+	return fmt.Sprintf("%s goroutine %d", w.Relation, next)
 }
 
 // blockedScenario draws the goroutines of a DL1002 cycle: first what each
@@ -115,7 +144,11 @@ func blockedScenario(cols []blockedColumn, names map[uint64]string) string {
 		}
 	}
 	for i, c := range cols {
-		t.cell(i, op(c.waitMode, names[c.wait])+" (blocked)")
+		o := op(c.waitMode, names[c.wait])
+		if c.verb != "" {
+			o = strings.Fields(c.verb)[0] + "(" + names[c.wait] + ")"
+		}
+		t.cell(i, o+" (blocked)")
 		t.flush()
 	}
 	return "Goroutines blocked now:\n\n" + t.String() + "\n  *** DEADLOCK ***\n"
@@ -151,8 +184,16 @@ func HangFinding(w Waiter, waited time.Duration, s Snapshot) report.Finding {
 	if len(holders) > 0 {
 		who = "held by " + strings.Join(holders, ", ")
 	}
+	v, label := verb(w.Mode), w.Lock.Report().Label()
+	if w.Verb != "" {
+		v, label = w.Verb, w.label()
+		who = "no goroutine known to end the wait"
+		if len(holders) > 0 {
+			who = w.Relation + " " + strings.Join(holders, ", ")
+		}
+	}
 	f.Message = fmt.Sprintf("blocked too long: goroutine %d has waited %s to %s %s; %s",
-		w.Goroutine, waited.Round(100*time.Millisecond), verb(w.Mode), w.Lock.Report().Label(), who)
+		w.Goroutine, waited.Round(100*time.Millisecond), v, label, who)
 	if g := f.Goroutines[0]; len(g.Stack) > 0 {
 		f.Location = g.Stack[0]
 	}

@@ -130,6 +130,9 @@ func waitText(w monitor.Wait, lk report.Lock, snap monitor.State, alive map[int6
 	for _, h := range w.Holders {
 		holders = append(holders, holder(h, lk.ID, snap, alive))
 	}
+	if rw := w.Resource; rw != nil {
+		return leakmsg.ResourceWait(lk, rw.Verb, rw.State, rw.Relation, holders)
+	}
 	return leakmsg.LockWait(lk, w.Mode == deadlock.ModeRead, holders)
 }
 
@@ -172,7 +175,10 @@ func goroutine(g *gstack.Goroutine, snap monitor.State) report.Goroutine {
 	}
 	if w, ok := snap.Waits[g.ID]; ok {
 		r.WaitsFor = w.Lock.ID
-		if !w.Object {
+		switch {
+		case w.Resource != nil:
+			r.WaitMode = strings.Fields(w.Resource.Verb)[0]
+		case !w.Object:
 			r.WaitMode = w.Mode.String()
 		}
 	}

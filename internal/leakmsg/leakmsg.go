@@ -61,6 +61,26 @@ func LockWait(lk report.Lock, read bool, holders []Holder) string {
 	return fmt.Sprintf("waiting to %s %s (first locked at %s), %s", verb, lk.Label(), lk.FirstLocked, who)
 }
 
+// ResourceWait words a wait to act on a semaphore, barrier, event, queue
+// or pool lk: verb is what the goroutine waits to do ("put into"), state
+// the object's ("full, 4 of 4", may be empty), relation how the
+// goroutines who can end the wait relate to it ("taken from only by").
+func ResourceWait(lk report.Lock, verb, state, relation string, who []Holder) string {
+	l := lk.Label()
+	if state != "" {
+		l += " (" + state + ")"
+	}
+	rel := "no goroutine known to end the wait"
+	if len(who) > 0 {
+		hs := make([]string, len(who))
+		for i, h := range who {
+			hs[i] = h.String()
+		}
+		rel = relation + " " + strings.Join(hs, " and ")
+	}
+	return fmt.Sprintf("waiting to %s %s (created at %s), %s", verb, l, lk.FirstLocked, rel)
+}
+
 // ObjectWait words a Wait on a WaitGroup (with its counter) or a Cond.
 func ObjectWait(lk report.Lock, count int64) string {
 	if lk.Kind == "WaitGroup" {

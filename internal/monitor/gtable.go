@@ -38,9 +38,22 @@ type G struct {
 	staleReads [4]*Lock
 	staleNext  int
 
-	waitLock atomic.Pointer[Lock] // lock this goroutine is blocked on, or nil
+	waitLock atomic.Pointer[Lock] // lock or object this goroutine is blocked on, or nil
 	waitMode Mode
 	waitSeq  uint64 // number of the current or last wait, from waitSeqs
+	// For a wait on an object (object.go): the operation and its
+	// argument, 0 for a lock wait; and the most permits another
+	// goroutine held, for a semaphore.
+	waitOp      Op
+	waitN       int64
+	waitLargest int64
+	// When the wait began (nanotime); for a lock wait, the lock's
+	// grants then, the goroutines blocked on it ahead of this one, and
+	// whether it was read-held (starve.go).
+	waitStart    int64
+	waitGrants   uint64
+	waitAhead    int32
+	waitReadHeld bool
 
 	// waitObj is the WaitGroup or Cond this goroutine is blocked in
 	// Wait on, or nil (snapshot.go).

@@ -1,11 +1,14 @@
 package monitor
 
 import (
+	"encoding/binary"
 	"runtime"
-
-	"github.com/condiag/condiag/internal/tracefmt"
 	"sync/atomic"
 	"time"
+
+	"github.com/condiag/condiag/detect/starve"
+	"github.com/condiag/condiag/internal/sink"
+	"github.com/condiag/condiag/internal/tracefmt"
 )
 
 // BeforeLock checks a blocking acquisition of l in mode against the locks
@@ -98,6 +101,7 @@ func (g *G) Acquired(l *Lock, mode Mode, try bool, pc uintptr) {
 	l.sited()
 	if mode == Write {
 		l.owner = g.goid
+		l.grants++
 	}
 	if g.n == maxHeld {
 		g.overflow++
@@ -210,7 +214,10 @@ func (g *G) dropStale(i int) {
 func (g *G) Wait(l *Lock, mode Mode) {
 	l.sited()
 	g.waitSeq = waitSeqs.Add(1)
-	g.waitMode = mode
+	g.waitMode, g.waitOp = mode, 0
+	g.waitStart = nanotime()
+	g.waitAhead = l.nwait.Add(1) - 1
+	g.waitGrants, g.waitReadHeld = loadGrants(l), loadOwner(l) == 0
 	if r := recording.Load(); r != nil {
 		g.tobj(r, l, tracefmt.EvBlock)
 	}
@@ -222,15 +229,55 @@ func (g *G) Wait(l *Lock, mode Mode) {
 // mistaken for an earlier one, even by a goroutine state created anew.
 var waitSeqs atomic.Uint64
 
-// Waited records that g stopped waiting.
+// Waited records that g stopped waiting: it acquired the lock it waited
+// for. It checks the wait for starvation (ST4001, ST4002).
 func (g *G) Waited() {
+	l := g.waitLock.Load()
+	if l == nil {
+		return
+	}
+	l.nwait.Add(-1)
+	waited := time.Duration(nanotime() - g.waitStart)
+	overtaken := 0
+	if g.waitMode == Write {
+		// Write acquisitions since the wait began, less those of the
+		// goroutines that were blocked ahead of g: the others asked
+		// after g and went first. The lock is held now, so grants is
+		// ordered.
+		overtaken = max(0, int(l.grants-g.waitGrants)-int(g.waitAhead))
+	}
 	if r := recording.Load(); r != nil {
-		if l := g.waitLock.Load(); l != nil {
-			g.tobj(r, l, tracefmt.EvUnblock)
+		if l.tstate.Load() != r.want {
+			r.announce(g, l)
 		}
+		b := g.tbegin(r, tracefmt.EvUnblock)
+		b = binary.AppendUvarint(b, l.id)
+		b = binary.AppendUvarint(b, uint64(overtaken))
+		g.tend(b)
 	}
 	g.waitLock.Store(nil)
+	if waited >= starve.LockFloor() {
+		g.checkStarved(l, waited, overtaken)
+	}
 }
+
+// checkStarved reports a lock wait that was starvation.
+//
+//go:noinline
+func (g *G) checkStarved(l *Lock, waited time.Duration, overtaken int) {
+	if f, ok := starve.Online().LockWaited(starve.LockWait{
+		Goroutine: int64(g.goid), Lock: l.Info(), Mode: g.waitMode, Waited: waited,
+		Overtaken: overtaken, ReadHeld: g.waitReadHeld, Stack: frames(stackPCs(2)),
+	}); ok {
+		sink.ReportAsync(f)
+	}
+}
+
+// loadGrants reads l.grants without synchronization (the lock is not
+// held): an estimate, see the package invariants.
+//
+//go:norace
+func loadGrants(l *Lock) uint64 { return l.grants }
 
 // stackPCs captures the stack of the calling goroutine, skipping skip
 // frames, with condiag's own frames removed.

@@ -32,9 +32,17 @@ const (
 	KindOnce
 	KindWaitGroup
 	KindCond
+	KindSemaphore
+	KindBarrier
+	KindEvent
+	KindQueue
+	KindPool
 )
 
-var kindNames = [...]string{"invalid", "Mutex", "RWMutex", "Once", "WaitGroup", "Cond"}
+// The kinds are the trace format's object kinds.
+var kindNames = tracefmt.ObjKindNames
+
+var _ = [1]struct{}{}[KindPool+1-tracefmt.NumObjKinds]
 
 func (k Kind) String() string {
 	if int(k) < len(kindNames) {
@@ -73,6 +81,17 @@ type Lock struct {
 	// tstate is 2*gen+1 once the lock was announced in the trace of
 	// generation gen, 2*gen while it is being announced.
 	tstate atomic.Uint64
+	// For a semaphore, barrier, event, queue or pool (object.go): its
+	// wait-for state, guarded by guard, the primitive's own lock; and
+	// its size.
+	res   *deadlock.Resource
+	guard *sync.Mutex
+	size  int64
+	// For ST4001: grants counts write acquisitions (written while
+	// write-held, so ordered by the lock itself); nwait the goroutines
+	// blocked on the lock.
+	grants uint64
+	nwait  atomic.Int32
 
 	// Guarded by slowMu.
 	resolved bool         // site and class were worked out from pcs
@@ -213,9 +232,17 @@ func isOwnFrame(fn string) bool {
 	if strings.Contains(rest, "_test.") {
 		return false // condiag's own tests are users
 	}
-	return strings.HasPrefix(rest, "sync.") || strings.HasPrefix(rest, "sync/") ||
-		strings.HasPrefix(rest, "internal/") || strings.HasPrefix(rest, "detect/")
+	for _, p := range ownPackages {
+		if strings.HasPrefix(rest, p) {
+			return true
+		}
+	}
+	return false
 }
+
+// ownPackages are the packages of condiag's primitives and internals,
+// below the module path.
+var ownPackages = []string{"sync.", "sync/", "internal/", "detect/", "queue.", "pool."}
 
 // SetClass names the class of l. Locks with the same name share a node
 // in the class graph.

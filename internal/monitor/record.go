@@ -736,7 +736,7 @@ func (r *recorder) announce(g *G, l *Lock) {
 		}
 	}
 	var site uint64
-	if l.kind != KindWaitGroup && l.kind != KindCond {
+	if l.kind == KindMutex || l.kind == KindRWMutex || l.kind == KindOnce {
 		l.sited()
 		for !l.pcsReady.Load() {
 			runtime.Gosched()
@@ -765,6 +765,13 @@ func (r *recorder) announce(g *G, l *Lock) {
 	}
 	if name != "" {
 		g.tnaming(r, l, tracefmt.EvName, name, 0)
+	}
+	if l.res != nil && l.size != 0 {
+		b := g.tbegin(r, tracefmt.EvOp)
+		b = binary.AppendUvarint(b, l.id)
+		b = binary.AppendUvarint(b, uint64(tracefmt.OpSize))
+		b = binary.AppendUvarint(b, tracefmt.Zigzag(l.size))
+		g.tend(b)
 	}
 	l.tstate.Store(r.want)
 }

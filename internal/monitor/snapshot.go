@@ -96,6 +96,9 @@ type Wait struct {
 	// WaitGroup's counter.
 	Object bool
 	Count  int64
+	// Resource is set for a wait on a semaphore, barrier, event, queue
+	// or pool: what it waits to do and for whom (also in Holders).
+	Resource *deadlock.Wait
 }
 
 // Hold is one lock a goroutine holds.
@@ -125,6 +128,13 @@ func Snapshot() State {
 		})
 	}
 	for _, w := range waits {
+		if o := w.lock; o.res != nil {
+			o.guard.Lock()
+			rw := o.res.WaitsFor(w.key.g, w.op, w.n)
+			o.guard.Unlock()
+			st.Waits[int64(w.key.g)] = Wait{Lock: o.Info(), Holders: rw.On, Resource: &rw}
+			continue
+		}
 		st.Waits[int64(w.key.g)] = Wait{Lock: w.lock.Info(), Mode: w.mode, Holders: holders[w.lock]}
 	}
 	for _, o := range objectWaits() {

@@ -53,6 +53,8 @@ type sample struct {
 	key  waitKey
 	lock *Lock
 	mode Mode
+	op   Op // for a wait on an object, 0 for a lock
+	n    int64
 }
 
 // heldSample is one lock held by a goroutine seen by a scan.
@@ -107,7 +109,7 @@ func (st *watchState) run() {
 func scan() (waits []sample, held []heldSample) {
 	for _, g := range states() {
 		if l := g.waitLock.Load(); l != nil {
-			waits = append(waits, sample{key: waitKey{g.goid, g.waitSeq}, lock: l, mode: g.waitMode})
+			waits = append(waits, sample{key: waitKey{g.goid, g.waitSeq}, lock: l, mode: g.waitMode, op: g.waitOp, n: g.waitN})
 		}
 		n := min(g.n, maxHeld)
 		for i := 0; i < n; i++ {
@@ -171,7 +173,7 @@ func (st *watchState) check(now time.Time) bool {
 		// Only Lock under one's own read hold: a Lock under one's own
 		// write hold was reported before blocking (BeforeLock).
 		mode, ok := holdsMode(held, w.key.g, w.lock)
-		if ok && mode == Read && w.mode == Write && !w.lock.handedOver.Load() {
+		if ok && w.op == 0 && mode == Read && w.mode == Write && !w.lock.handedOver.Load() {
 			key := fmt.Sprintf("self %d/%d", w.key.g, w.key.seq)
 			if st.reported[key] == nil {
 				st.reported[key] = []waitKey{w.key}
@@ -227,6 +229,15 @@ func waiters(stable []sample, held []heldSample) []deadlock.Waiter {
 		ws[i] = deadlock.Waiter{
 			Goroutine: int64(w.key.g), Lock: w.lock.Info(), Mode: w.mode,
 			Uncertain: w.lock.handedOver.Load(),
+		}
+		if w.lock.res != nil {
+			// A wait on an object: its state says who can end it.
+			o := w.lock
+			o.guard.Lock()
+			rw := o.res.WaitsFor(w.key.g, w.op, w.n)
+			o.guard.Unlock()
+			ws[i] = ws[i].Resource(rw)
+			continue
 		}
 		var on []uint64
 		if o := loadOwner(w.lock); o != 0 {

@@ -120,6 +120,9 @@ const (
 	EvCondBcast       // Cond.Broadcast
 	EvMisuse          // a misuse found by the primitive
 	EvHang            // the DL1005 threshold changed
+	EvOp              // an operation on a semaphore, barrier, event, queue or pool (see Op*)
+	EvOpBlock         // the goroutine blocks in an operation on such an object
+	EvOpUnblock       // ... and stopped waiting
 	NumKinds
 )
 
@@ -154,7 +157,7 @@ var Specs = [NumKinds]Spec{
 	EvTryFail:    {"TryLockFail", []Arg{obj}},
 	EvTryRFail:   {"TryRLockFail", []Arg{obj}},
 	EvBlock:      {"Block", []Arg{obj}},
-	EvUnblock:    {"Unblock", []Arg{obj}},
+	EvUnblock:    {"Unblock", []Arg{obj, {"overtaken", ArgUint}}},
 	EvUnlock:     {"Unlock", []Arg{obj}},
 	EvRUnlock:    {"RUnlock", []Arg{obj}},
 	EvWGAdd:      {"WaitGroupAdd", []Arg{obj, {"delta", ArgInt}}},
@@ -166,7 +169,40 @@ var Specs = [NumKinds]Spec{
 	EvCondBcast:  {"CondBroadcast", []Arg{obj}},
 	EvMisuse:     {"Misuse", []Arg{obj, {"kind", ArgUint}, {"op", ArgString}, stack}},
 	EvHang:       {"HangThreshold", []Arg{{"ns", ArgInt}}},
+	EvOp:         {"Op", []Arg{obj, {"op", ArgUint}, {"n", ArgInt}}},
+	EvOpBlock:    {"OpBlock", []Arg{obj, {"op", ArgUint}, {"n", ArgInt}, stack}},
+	EvOpUnblock:  {"OpUnblock", []Arg{obj, {"op", ArgUint}}},
 }
+
+// Op is the operation of an EvOp or EvOpBlock event. Numbers are
+// permanent. For EvOpBlock it is what the goroutine waits to do.
+type Op uint8
+
+// Operations, with what n is.
+const (
+	OpNone         Op = iota
+	OpSemAcquire      // n permits acquired (blocks: n permits requested)
+	OpSemRelease      // n permits released
+	OpQueuePut        // one item put, n items now (blocks: the queue is full, n its capacity)
+	OpQueueGet        // one item taken, n items left (blocks: the queue is empty)
+	OpQueueClose      // the queue was closed, n items left
+	OpBarrierWait     // the goroutine arrived at the barrier, n its generation (blocks: waits for the other parties)
+	OpBarrierBreak    // the barrier broke in generation n
+	OpEventSet        // the event was set (blocks: Wait for Set)
+	OpEventClear      // the event was cleared
+	OpTaskSubmit      // task n was submitted to the pool
+	OpTaskStart       // task n started on this goroutine, a worker of the pool
+	OpTaskDone        // task n returned (blocks: waits for task n's result)
+	OpTaskObserved    // task n's result was asked for (Wait, Result, Done, Cancel)
+	OpPoolShutdown    // the pool shuts down (blocks: waits for its tasks)
+	OpSize            // the object's size: a semaphore's permits, a queue's capacity, a barrier's parties, a pool's workers
+	NumOps
+)
+
+// OpNames names the operations.
+var OpNames = [NumOps]string{"none", "SemAcquire", "SemRelease", "QueuePut", "QueueGet", "QueueClose",
+	"BarrierWait", "BarrierBreak", "EventSet", "EventClear", "TaskSubmit", "TaskStart", "TaskDone",
+	"TaskObserved", "PoolShutdown", "Size"}
 
 // Object kinds, the kind argument of EvObject and EvMisuse.
 const (
@@ -176,11 +212,17 @@ const (
 	ObjOnce
 	ObjWaitGroup
 	ObjCond
+	ObjSemaphore
+	ObjBarrier
+	ObjEvent
+	ObjQueue
+	ObjPool
 	NumObjKinds
 )
 
 // ObjKindNames names the object kinds.
-var ObjKindNames = [NumObjKinds]string{"invalid", "Mutex", "RWMutex", "Once", "WaitGroup", "Cond"}
+var ObjKindNames = [NumObjKinds]string{"invalid", "Mutex", "RWMutex", "Once", "WaitGroup", "Cond",
+	"Semaphore", "Barrier", "Event", "Queue", "Pool"}
 
 // MaxEvent bounds the encoded size of one event of this version.
 const MaxEvent = 1 + 5*binary.MaxVarintLen64

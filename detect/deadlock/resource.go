@@ -1,0 +1,325 @@
+package deadlock
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/condiag/condiag/internal/tracefmt"
+)
+
+// Op is an operation on a semaphore, barrier, event, queue or pool (the
+// numbers of the trace format).
+type Op = tracefmt.Op
+
+// Resource is the wait-for state of a semaphore, barrier, event, queue or
+// pool: who holds its permits, who puts into it and takes from it, who
+// reached the barrier, which worker runs which task. internal/monitor
+// keeps one for each such object, fed with its operations as they happen,
+// and the trace replay keeps one fed with the same operations from the
+// trace, so that both drivers build the same wait-for graph. It is not
+// safe for concurrent use.
+type Resource struct {
+	Kind string // "Semaphore", "Barrier", "Event", "Queue" or "Pool"
+	Size int64  // permits, capacity, parties or workers; 0 if unknown
+
+	// semaphore
+	holders []permits
+	handed  bool // permits released by a goroutine that did not hold them
+
+	// queue
+	producers, consumers gset
+	items                int64
+	closed               bool
+
+	// barrier
+	gen           int64
+	arrived, prev []uint64
+	broken        bool
+
+	// pool
+	tasks   map[int64]*task
+	running map[uint64]int64 // worker goroutine -> its task
+}
+
+type permits struct {
+	g uint64
+	n int64
+}
+
+type task struct {
+	worker    uint64
+	submitted time.Duration
+	started   bool
+	done      bool
+	observed  bool
+	site      uintptr // the Submit call, for reports; 0 if unknown
+}
+
+// gset is a small set of goroutines; past its bound it only remembers
+// that it overflowed, and then proves nothing.
+type gset struct {
+	gs   []uint64
+	over bool
+}
+
+const maxUsers = 64
+
+func (s *gset) add(g uint64) {
+	if s.over || slices.Contains(s.gs, g) {
+		return
+	}
+	if len(s.gs) == maxUsers {
+		s.over, s.gs = true, nil
+		return
+	}
+	s.gs = append(s.gs, g)
+}
+
+// NewResource returns the state of an object of the given kind and size.
+func NewResource(kind string, size int64) *Resource {
+	return &Resource{Kind: kind, Size: size}
+}
+
+// Apply records operation op with argument n (see the trace format's Op
+// numbers) by goroutine g at time t. For a TaskStart it returns how long
+// the task waited to start; otherwise 0.
+func (r *Resource) Apply(g uint64, op Op, n int64, t time.Duration) time.Duration {
+	switch op {
+	case tracefmt.OpSize:
+		r.Size = n
+	case tracefmt.OpSemAcquire:
+		for i := range r.holders {
+			if r.holders[i].g == g {
+				r.holders[i].n += n
+				return 0
+			}
+		}
+		r.holders = append(r.holders, permits{g, n})
+	case tracefmt.OpSemRelease:
+		i := slices.IndexFunc(r.holders, func(p permits) bool { return p.g == g })
+		if i < 0 || r.holders[i].n < n {
+			// Released for another goroutine: who holds what is not
+			// known any more.
+			r.handed = true
+		}
+		if i >= 0 {
+			if r.holders[i].n -= n; r.holders[i].n <= 0 {
+				r.holders = slices.Delete(r.holders, i, i+1)
+			}
+		}
+	case tracefmt.OpQueuePut:
+		r.producers.add(g)
+		r.items = n
+	case tracefmt.OpQueueGet:
+		r.consumers.add(g)
+		r.items = n
+	case tracefmt.OpQueueClose:
+		r.closed, r.items = true, n
+	case tracefmt.OpBarrierWait:
+		if n != r.gen {
+			if n == r.gen+1 {
+				r.prev = r.arrived
+			} else {
+				r.prev = nil
+			}
+			r.arrived, r.gen = nil, n
+		}
+		if !slices.Contains(r.arrived, g) {
+			r.arrived = append(r.arrived, g)
+		}
+	case tracefmt.OpBarrierBreak:
+		r.broken = true
+	case tracefmt.OpTaskSubmit:
+		if r.tasks == nil {
+			r.tasks, r.running = map[int64]*task{}, map[uint64]int64{}
+		}
+		r.tasks[n] = &task{submitted: t}
+	case tracefmt.OpTaskStart:
+		if r.running == nil {
+			r.tasks, r.running = map[int64]*task{}, map[uint64]int64{}
+		}
+		r.running[g] = n
+		if tk := r.tasks[n]; tk != nil {
+			tk.worker, tk.started = g, true
+			return t - tk.submitted
+		}
+	case tracefmt.OpTaskDone:
+		delete(r.running, g)
+		if tk := r.tasks[n]; tk != nil {
+			tk.done = true
+			if tk.observed {
+				delete(r.tasks, n)
+			}
+		}
+	case tracefmt.OpTaskObserved:
+		if tk := r.tasks[n]; tk != nil {
+			tk.observed = true
+			if tk.done {
+				delete(r.tasks, n)
+			}
+		}
+	}
+	return 0
+}
+
+// SetSite records where task n was submitted.
+func (r *Resource) SetSite(n int64, pc uintptr) {
+	if tk := r.tasks[n]; tk != nil {
+		tk.site = pc
+	}
+}
+
+// Largest returns the most permits a goroutine other than g holds, for a
+// semaphore.
+func (r *Resource) Largest(g uint64) int64 {
+	var m int64
+	for _, p := range r.holders {
+		if p.g != g {
+			m = max(m, p.n)
+		}
+	}
+	return m
+}
+
+// Wait is what a goroutine blocked on a Resource waits for.
+type Wait struct {
+	On []int64 // the goroutines that can end the wait
+	// Any says that one of On is enough to end the wait (a queue's
+	// consumers, a semaphore's holders); otherwise every one of them
+	// must act (a barrier's missing parties, a task's worker).
+	Any bool
+	// Uncertain says that goroutines condiag cannot name may end the
+	// wait: it takes part in no cycle.
+	Uncertain bool
+	Verb      string // what the goroutine waits to do, e.g. "put into"
+	State     string // the object's state, e.g. "full, 4 of 4"; may be empty
+	Relation  string // how On relate to the object, e.g. "taken from by"
+}
+
+// WaitsFor says what goroutine g, blocked in operation op with argument
+// n, waits for.
+func (r *Resource) WaitsFor(g uint64, op Op, n int64) Wait {
+	var w Wait
+	others := func(gs []uint64) []int64 {
+		var out []int64
+		for _, h := range gs {
+			if h != g {
+				out = append(out, int64(h))
+			}
+		}
+		slices.Sort(out)
+		return out
+	}
+	switch op {
+	case tracefmt.OpSemAcquire:
+		w.Verb = fmt.Sprintf("acquire %d permit%s of", n, plural(n))
+		var held int64
+		var hs []uint64
+		for _, p := range r.holders {
+			held += p.n
+			hs = append(hs, p.g)
+		}
+		if r.Size > 0 {
+			w.State = fmt.Sprintf("%d of %d held", held, r.Size)
+		}
+		w.On, w.Any, w.Uncertain, w.Relation = others(hs), true, r.handed, "held by"
+	case tracefmt.OpQueuePut:
+		w.Verb, w.State = "put into", "full"
+		if r.Size > 0 {
+			w.State = fmt.Sprintf("full, %d of %d", r.Size, r.Size)
+		}
+		w.On, w.Any, w.Uncertain, w.Relation = others(r.consumers.gs), true, r.consumers.over, "taken from only by"
+	case tracefmt.OpQueueGet:
+		w.Verb, w.State = "take from", "empty"
+		w.On, w.Any, w.Uncertain, w.Relation = others(r.producers.gs), true, r.producers.over, "put into only by"
+	case tracefmt.OpBarrierWait:
+		w.Verb = "wait at"
+		missing := slices.DeleteFunc(slices.Clone(r.prev), func(h uint64) bool { return slices.Contains(r.arrived, h) })
+		if r.Size > 0 {
+			w.State = fmt.Sprintf("%d of %d parties arrived", len(r.arrived), r.Size)
+		}
+		// Any goroutine may arrive in a missing party's place: the
+		// parties of the previous round are only the likely ones, and
+		// before a first round nobody is known.
+		w.On, w.Relation = others(missing), "not reached yet by"
+		w.Uncertain = r.gen == 0 || len(r.prev) == 0
+	case tracefmt.OpEventSet:
+		w.Verb, w.State, w.Uncertain, w.Relation = "wait for", "not set", true, "set by"
+	case tracefmt.OpTaskDone:
+		w.Verb = fmt.Sprintf("wait for the result of task %d of", n)
+		tk := r.tasks[n]
+		switch {
+		case tk == nil:
+			w.Uncertain = true
+		case tk.started:
+			w.On, w.Relation, w.State = others([]uint64{tk.worker}), "running on", "task running"
+		default:
+			var ws []uint64
+			for h := range r.running {
+				ws = append(ws, h)
+			}
+			w.State = fmt.Sprintf("task queued, %d of %d workers busy", len(ws), r.Size)
+			// A queued task starts when any worker is free; a pool
+			// below its size starts a new worker instead.
+			w.On, w.Any, w.Relation = others(ws), true, "queued behind the tasks running on"
+			w.Uncertain = r.Size <= 0 || int64(len(ws)) < r.Size
+		}
+	case tracefmt.OpPoolShutdown:
+		w.Verb = "shut down"
+		var ws []uint64
+		for h := range r.running {
+			ws = append(ws, h)
+		}
+		w.On, w.Relation = others(ws), "waiting for the tasks running on"
+		w.State = fmt.Sprintf("%d tasks running", len(ws))
+	default:
+		w.Verb, w.Uncertain = "wait on", true
+	}
+	return w
+}
+
+func plural(n int64) string {
+	if n == 1 {
+		return ""
+	}
+	return "s"
+}
+
+// Pending is work nobody took: a queue's items, a pool's results nobody
+// asked for.
+type Pending struct {
+	Items      int64     // a queue's items
+	Unobserved []int64   // a pool's tasks whose result nobody asked for, by id
+	Sites      []uintptr // where each was submitted, 0 if unknown
+	Closed     bool      // the queue is closed
+}
+
+// Pending returns the work left in r.
+func (r *Resource) Pending() Pending {
+	p := Pending{Items: r.items, Closed: r.closed}
+	for id, tk := range r.tasks {
+		if !tk.observed {
+			p.Unobserved = append(p.Unobserved, id)
+		}
+	}
+	slices.Sort(p.Unobserved)
+	for _, id := range p.Unobserved {
+		p.Sites = append(p.Sites, r.tasks[id].site)
+	}
+	return p
+}
+
+// relation joins goroutine ids for a message: "goroutine 6",
+// "goroutines 6 and 8".
+func goroutineList(gs []int64) string {
+	if len(gs) == 1 {
+		return fmt.Sprintf("goroutine %d", gs[0])
+	}
+	s := make([]string, len(gs))
+	for i, g := range gs {
+		s[i] = fmt.Sprint(g)
+	}
+	return "goroutines " + strings.Join(s[:len(s)-1], ", ") + " and " + s[len(s)-1]
+}
