@@ -7,3 +7,5 @@ require github.com/google/go-cmp v0.7.0
 require golang.org/x/exp v0.0.0-20261014143641-f0251eb4aa3e
 
 require go.uber.org/goleak v1.3.0
+
+require golang.org/x/sync v0.25.0 // indirect

@@ -18,10 +18,13 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"maps"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/condiag/condiag/detect/deadlock"
+	"github.com/condiag/condiag/detect/starve"
 	"github.com/condiag/condiag/internal/leakmsg"
 	"github.com/condiag/condiag/report"
 	"github.com/condiag/condiag/trace"
@@ -35,6 +38,13 @@ type Options struct {
 	// Progress, if set, is called now and then with the bytes read of
 	// the current file and its size.
 	Progress func(name string, done, total int64)
+	// Starve sets the thresholds of the starvation checks (ST4001 to
+	// ST4003); the zero value takes the defaults of detect/starve.
+	Starve starve.Options
+	// Contention adds the contention report: a CT5001 for each of the
+	// ContentionTop lock sites that waited longest (all if 0).
+	Contention    bool
+	ContentionTop int
 }
 
 // File describes one trace that was analysed.
@@ -114,7 +124,7 @@ func analyzeTrace(res *Result, name string, r *trace.Reader, size int64, opt Opt
 	if hang == 0 {
 		hang = r.Header().HangThreshold
 	}
-	p := newProc(r, hang)
+	p := newProc(r, hang, opt)
 	p.hangFixed = opt.Hang != 0
 	var e trace.Event
 	for {
@@ -158,6 +168,14 @@ func analyzeTrace(res *Result, name string, r *trace.Reader, size int64, opt Opt
 		Name: name, Header: r.Header(), Events: r.Events(), Bytes: r.Offset(),
 		Duration: r.EndTime(), Ended: r.Ended(), Truncated: r.Truncated(), Lost: r.Lost(),
 	})
+	if p.contention != nil {
+		p.report(p.contention.Findings(opt.ContentionTop, func(site any) report.Frame {
+			if st := p.r.Stack(site.(trace.StackID)); len(st) > 0 {
+				return st[0]
+			}
+			return report.Frame{}
+		})...)
+	}
 	res.Findings = append(res.Findings, p.findings...)
 	return nil
 }
@@ -195,6 +213,57 @@ func (p *proc) end() {
 			}
 		}
 	})
+	p.workAtEnd()
+}
+
+// workAtEnd reports the queues holding items and the pools with results
+// nobody asked for when the trace ended (LK3003), as the live leak
+// checks do.
+func (p *proc) workAtEnd() {
+	var objs []*object
+	for _, o := range p.objs {
+		if o != nil && o.res != nil {
+			objs = append(objs, o)
+		}
+	}
+	for _, id := range slices.Sorted(maps.Keys(p.objMap)) {
+		if o := p.objMap[id]; o.res != nil {
+			objs = append(objs, o)
+		}
+	}
+	for _, o := range objs {
+		if o.kind != trace.ObjQueue && o.kind != trace.ObjPool {
+			continue
+		}
+		w := o.res.Pending()
+		if w.Items == 0 && len(w.Unobserved) == 0 {
+			continue
+		}
+		f := report.New("LK3003")
+		f.Confidence = report.Observed
+		lk := o.lockInfo().Report()
+		f.Locks = []report.Lock{lk}
+		f.Location = lk.FirstLocked
+		if len(w.Unobserved) > 0 {
+			var at []report.Frame
+			for _, site := range w.Sites {
+				var fr report.Frame
+				if id, ok := site.(trace.StackID); ok {
+					if st := p.r.Stack(id); len(st) > 0 {
+						fr = st[0]
+					}
+				}
+				at = append(at, fr)
+			}
+			f.Message = leakmsg.Unobserved(lk, w.Unobserved, at)
+			if len(at) > 0 && !at[0].IsZero() {
+				f.Location = at[0]
+			}
+		} else {
+			f.Message = leakmsg.Untaken(lk, w.Items, w.Closed)
+		}
+		p.report(f)
+	}
 }
 
 // The findings of the end of a trace are worded as the live leak checks
@@ -214,14 +283,29 @@ func (p *proc) blockedAtEnd(g *grout, snap deadlock.Snapshot) report.Finding {
 	if len(st) > 0 {
 		f.Location = st[0]
 	}
-	var holders []leakmsg.Holder
-	for _, h := range p.holders(req.o) {
-		holders = append(holders, leakmsg.Holder{ID: int64(h), Taken: p.taken(p.g(h), req.o)})
-		if hg, ok := snap.Stacks[int64(h)]; ok {
-			f.Goroutines = append(f.Goroutines, hg)
+	var what []string
+	if req.op != 0 {
+		rw := req.o.resource().WaitsFor(g.id, deadlock.Op(req.op), req.n)
+		gr.WaitMode = strings.Fields(rw.Verb)[0]
+		f.Goroutines[0] = gr
+		var who []leakmsg.Holder
+		for _, h := range rw.On {
+			who = append(who, leakmsg.Holder{ID: h})
+			if hg, ok := snap.Stacks[h]; ok {
+				f.Goroutines = append(f.Goroutines, hg)
+			}
 		}
+		what = []string{leakmsg.ResourceWait(lk, rw.Verb, rw.State, rw.Relation, who)}
+	} else {
+		var holders []leakmsg.Holder
+		for _, h := range p.holders(req.o) {
+			holders = append(holders, leakmsg.Holder{ID: int64(h), Taken: p.taken(p.g(h), req.o)})
+			if hg, ok := snap.Stacks[int64(h)]; ok {
+				f.Goroutines = append(f.Goroutines, hg)
+			}
+		}
+		what = []string{leakmsg.LockWait(lk, req.mode == read, holders)}
 	}
-	what := []string{leakmsg.LockWait(lk, req.mode == read, holders)}
 	f.Message = leakmsg.Leaked(1, int64(g.id), funcOf(st), append(what, p.holding(g, &f)...))
 	f.Notes = append(f.Notes, fmt.Sprintf("blocked for %s when the trace ended", (p.now-req.since).Round(time.Millisecond)))
 	return f

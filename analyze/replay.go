@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/condiag/condiag/detect/deadlock"
+	"github.com/condiag/condiag/detect/starve"
 	"github.com/condiag/condiag/report"
 	"github.com/condiag/condiag/trace"
 )
@@ -50,6 +51,15 @@ type object struct {
 	selfRep  bool
 	count    int64 // wait group counter
 	announce bool
+	res      *deadlock.Resource // for a semaphore, barrier, event, queue or pool
+}
+
+// resource returns o's wait-for state, made on first use.
+func (o *object) resource() *deadlock.Resource {
+	if o.res == nil {
+		o.res = deadlock.NewResource(o.kind.String(), 0)
+	}
+	return o.res
 }
 
 func (o *object) lockInfo() deadlock.LockInfo {
@@ -86,9 +96,11 @@ type entry struct {
 	mode  mode
 	try   bool
 	stack trace.StackID // of the acquisition
+	t     time.Duration // when it was granted
 }
 
-// request is a goroutine's Lock or RLock that was not granted yet.
+// request is a goroutine's Lock or RLock that was not granted yet, or
+// its wait in an operation on another object (op is set).
 type request struct {
 	o       *object
 	mode    mode
@@ -97,6 +109,13 @@ type request struct {
 	blocked bool
 	since   time.Duration // when it blocked
 	seq     uint64        // number of the wait, when blocked
+	// For a lock: whether it was read-held when the wait began.
+	readHeld bool
+	// For a wait on an object: the operation and its argument, and the
+	// most permits another goroutine held (a semaphore).
+	op      trace.Op
+	n       int64
+	largest int64
 }
 
 // grout is the replay's state of one goroutine.
@@ -164,15 +183,23 @@ type proc struct {
 
 	findings []report.Finding
 	seen     map[string]bool
+
+	starve     *starve.Detector
+	contention *starve.Contention // nil unless asked for
 }
 
-func newProc(r *trace.Reader, hang time.Duration) *proc {
-	return &proc{
+func newProc(r *trace.Reader, hang time.Duration, opt Options) *proc {
+	p := &proc{
 		r: r, pid: r.Header().PID, hang: hang,
 		objMap: map[uint64]*object{}, gMap: map[uint64]*grout{},
 		graph:  deadlock.NewGraph(),
 		cycles: map[string]bool{}, inCycle: map[uint64]bool{}, seen: map[string]bool{},
+		starve: starve.New(opt.Starve),
 	}
+	if opt.Contention {
+		p.contention = starve.NewContention()
+	}
+	return p
 }
 
 const denseLimit = 1 << 22
@@ -271,19 +298,35 @@ func (p *proc) event(e *trace.Event) {
 	case trace.EvBlock:
 		p.block(g, e)
 	case trace.EvUnblock:
+		p.unblock(g, e)
 		p.grant(g)
+	case trace.EvOp:
+		p.grant(g)
+		p.op(g, e)
+	case trace.EvOpBlock:
+		p.grant(g)
+		p.blockOn(g, e)
+	case trace.EvOpUnblock:
+		p.unblockOp(g, e)
 	case trace.EvTryLock, trace.EvTryRLock:
 		p.grant(g)
 		m := write
 		if e.Kind == trace.EvTryRLock {
 			m = read
 		}
-		p.acquired(g, p.obj(e.Obj), m, true, e.Stack)
+		o := p.obj(e.Obj)
+		p.acquired(g, o, m, true, e.Stack)
+		if p.contention != nil {
+			p.contention.Acquired(o.lockInfo(), e.Stack, 0, false)
+		}
 	case trace.EvTryFail, trace.EvTryRFail:
 		p.grant(g)
 	case trace.EvObject:
 		o := p.obj(e.Obj)
 		o.kind = trace.ObjKind(e.Arg)
+		if o.res != nil {
+			o.res.Kind = o.kind.String()
+		}
 		o.site = p.r.Stack(e.Stack)
 		o.infoOK = false
 		o.announce = true
@@ -434,7 +477,17 @@ func (p *proc) grant(g *grout) {
 		return
 	}
 	g.pend = nil
+	if req.op != 0 {
+		return // a wait on an object, over
+	}
+	n := g.n
 	p.acquired(g, req.o, req.mode, false, req.stack)
+	if g.n > n && !req.blocked {
+		g.held[n].t = req.t // granted when asked for
+	}
+	if p.contention != nil {
+		p.contention.Acquired(req.o.lockInfo(), req.stack, p.now-req.since, req.blocked)
+	}
 }
 
 // acquired mirrors G.Acquired.
@@ -448,7 +501,7 @@ func (p *proc) acquired(g *grout, o *object, m mode, try bool, stack trace.Stack
 	}
 	h := g.next(o, m, try)
 	e := &g.held[g.n]
-	*e = entry{o: o, mode: m, try: try, chain: h, stack: stack}
+	*e = entry{o: o, mode: m, try: try, chain: h, stack: stack, t: p.now}
 	if m == read {
 		e.epoch = o.rEpoch
 	}
@@ -472,6 +525,9 @@ func (p *proc) release(g *grout, o *object, m mode) {
 	}
 	for i := g.n - 1; i >= 0; i-- {
 		if e := &g.held[i]; e.o == o && e.mode == m {
+			if p.contention != nil {
+				p.contention.Released(o.lockInfo(), e.stack, p.now-e.t)
+			}
 			g.remove(i)
 			return
 		}
@@ -497,13 +553,99 @@ func (p *proc) block(g *grout, e *trace.Event) {
 	}
 	p.waitSeq++
 	req.blocked, req.since, req.seq = true, e.Time, p.waitSeq
-	g.stableDue = e.Time + stable
+	req.readHeld = req.o.owner == 0
+	p.waitBegan(g, e.Time)
+}
+
+// waitBegan schedules the checks of g's wait, which began at t.
+func (p *proc) waitBegan(g *grout, t time.Duration) {
+	g.stableDue = t + stable
 	if !g.stableQueued {
 		g.stableQueued = true
 		p.schedule(check{due: g.stableDue, kind: checkStable, g: g})
 	}
 	if p.hang > 0 {
-		p.scheduleHang(g, e.Time+p.hang, false)
+		p.scheduleHang(g, t+p.hang, false)
+	}
+}
+
+// unblock checks the lock wait that ended with e for starvation, as
+// G.Waited does.
+func (p *proc) unblock(g *grout, e *trace.Event) {
+	req := g.pend
+	if req == nil || !req.blocked || req.op != 0 || req.o.id != e.Obj {
+		return
+	}
+	waited := e.Time - req.since
+	if waited < p.starve.LockFloor() {
+		return
+	}
+	if f, ok := p.starve.LockWaited(starve.LockWait{
+		Goroutine: int64(g.id), Lock: req.o.lockInfo(), Mode: req.mode, Waited: waited,
+		Overtaken: int(e.Arg), ReadHeld: req.readHeld, Stack: p.r.Stack(req.stack),
+	}); ok {
+		p.report(f)
+	}
+}
+
+// op applies an operation on a semaphore, barrier, event, queue or pool,
+// as monitor.ObjectOp does.
+func (p *proc) op(g *grout, e *trace.Event) {
+	o := p.obj(e.Obj)
+	op := trace.Op(e.Arg)
+	waited := o.resource().Apply(g.id, deadlock.Op(op), e.Arg2, e.Time)
+	switch op {
+	case trace.OpTaskSubmit:
+		if e.Stack != 0 {
+			o.res.SetSite(e.Arg2, e.Stack)
+		}
+	case trace.OpTaskStart:
+		if waited <= 0 {
+			return
+		}
+		id, _ := o.res.Site(e.Arg2).(trace.StackID)
+		st := p.r.Stack(id)
+		if f, ok := p.starve.WorkWaited(starve.WorkWait{
+			Goroutine: int64(g.id), Object: o.lockInfo(), Op: deadlock.Op(op), Size: o.res.Size, Waited: waited, Stack: st,
+		}); ok {
+			p.report(f)
+		}
+	}
+}
+
+// blockOn starts g's wait in an operation on an object, as G.BlockOn
+// does.
+func (p *proc) blockOn(g *grout, e *trace.Event) {
+	o := p.obj(e.Obj)
+	p.waitSeq++
+	g.reqBuf = request{
+		o: o, mode: write, stack: e.Stack, t: e.Time, blocked: true, since: e.Time, seq: p.waitSeq,
+		op: trace.Op(e.Arg), n: e.Arg2,
+	}
+	if g.reqBuf.op == trace.OpSemAcquire {
+		g.reqBuf.largest = o.resource().Largest(g.id)
+	}
+	g.pend = &g.reqBuf
+	p.waitBegan(g, e.Time)
+}
+
+// unblockOp ends g's wait on an object and checks it for starvation, as
+// G.Unblocked does.
+func (p *proc) unblockOp(g *grout, e *trace.Event) {
+	req := g.pend
+	if req == nil || req.op == 0 {
+		p.grant(g)
+		return
+	}
+	g.pend = nil
+	if req.op != trace.OpQueuePut && req.op != trace.OpSemAcquire {
+		return
+	}
+	if f, ok := p.starve.WorkWaited(starve.WorkWait{
+		Goroutine: int64(g.id), Object: req.o.lockInfo(), Op: deadlock.Op(req.op), N: req.n,
+		Size: req.o.resource().Size, Largest: req.largest, Waited: e.Time - req.since, Stack: p.r.Stack(req.stack),
+	}); ok {
+		p.report(f)
 	}
 }
 
@@ -527,7 +669,7 @@ func (p *proc) stableWait(c check) {
 		return
 	}
 	req := g.pend
-	if req.mode == write && !req.o.handed {
+	if req.op == 0 && req.mode == write && !req.o.handed {
 		if m, ok := p.holdsMode(g, req.o); ok && m == read {
 			p.report(deadlock.SelfFinding("DL1003", int64(g.id), g.heldIDs(), req.o.lockInfo(), m, req.mode, "blocked", p.r.Stack(req.stack)))
 		}
@@ -632,7 +774,7 @@ func (p *proc) waiters() ([]deadlock.Waiter, []*grout) {
 	})
 	queued := map[*object][]uint64{}
 	for _, g := range blocked {
-		if g.pend.mode == write {
+		if g.pend.mode == write && g.pend.op == 0 {
 			queued[g.pend.o] = append(queued[g.pend.o], g.id)
 		}
 	}
@@ -640,6 +782,10 @@ func (p *proc) waiters() ([]deadlock.Waiter, []*grout) {
 	for i, g := range blocked {
 		o := g.pend.o
 		ws[i] = deadlock.Waiter{Goroutine: int64(g.id), Lock: o.lockInfo(), Mode: g.pend.mode, Uncertain: o.handed}
+		if req := g.pend; req.op != 0 {
+			ws[i] = ws[i].Resource(o.resource().WaitsFor(g.id, deadlock.Op(req.op), req.n))
+			continue
+		}
 		var on []uint64
 		if o.owner != 0 {
 			on = append(on, o.owner)

@@ -622,6 +622,68 @@ func main() {
 }
 `,
 	},
+	lk3003,
+}
+
+var lk3003 = &Doc{
+	ID:       "LK3003",
+	Title:    "work nobody took",
+	Severity: SeverityWarning,
+	Since:    "v0.2.0",
+	Text: `Work was left behind when the test or program ended: a condiag queue
+still held items that no goroutine took, or a condiag pool ran tasks whose
+results nobody asked for (no Wait, Err, Done or Cancel on their
+futures). An item nobody takes is work silently dropped, and a result
+nobody looks at hides its error, or the panic of its task. The finding
+names the queue or pool, how much was left and, for a pool, where each
+forgotten task was submitted.`,
+	Bad: `package main
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/condiag/condiag/pool"
+)
+
+func main() {
+	ctx := context.Background()
+	p := pool.New(ctx, 4)
+	for _, name := range []string{"a", "b"} {
+		pool.Submit(p, func(ctx context.Context) (int, error) {
+			return 0, fmt.Errorf("%s failed", name) // nobody sees it: LK3003
+		})
+	}
+	p.Shutdown(ctx)
+}
+`,
+	Fixed: `package main
+
+import (
+	"context"
+	"fmt"
+	"log"
+
+	"github.com/condiag/condiag/pool"
+)
+
+func main() {
+	ctx := context.Background()
+	p := pool.New(ctx, 4)
+	var fs []*pool.Future[int]
+	for _, name := range []string{"a", "b"} {
+		fs = append(fs, pool.Submit(p, func(ctx context.Context) (int, error) {
+			return 0, fmt.Errorf("%s failed", name)
+		}))
+	}
+	for _, f := range fs {
+		if _, err := f.Wait(ctx); err != nil {
+			log.Print(err)
+		}
+	}
+	p.Shutdown(ctx)
+}
+`,
 }
 
 var starvationDocs = []*Doc{

@@ -25,7 +25,7 @@ func TestDocsIDs(t *testing.T) {
 	want := []string{
 		"CT5001",
 		"DL1001", "DL1002", "DL1003", "DL1004", "DL1005", "DL1006",
-		"LK3001", "LK3002",
+		"LK3001", "LK3002", "LK3003",
 		"RC2001", "RC2002", "RC2003",
 		"ST4001", "ST4002", "ST4003",
 	}

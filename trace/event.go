@@ -37,7 +37,7 @@ const (
 	EvCondBcast  = Kind(tracefmt.EvCondBcast)  // Cond Obj: Broadcast
 	EvMisuse     = Kind(tracefmt.EvMisuse)     // misuse Str of Obj (0 if it has no state) of ObjKind Arg, at Stack
 	EvHang       = Kind(tracefmt.EvHang)       // the DL1005 threshold is now Arg ns (0 or less: off)
-	EvOp         = Kind(tracefmt.EvOp)         // operation Op(Arg) on the semaphore, barrier, event, queue or pool Obj; Arg2 is its n (see Op)
+	EvOp         = Kind(tracefmt.EvOp)         // operation Op(Arg) on the semaphore, barrier, event, queue or pool Obj; Arg2 is its n (see Op); Stack where a task was submitted
 	EvOpBlock    = Kind(tracefmt.EvOpBlock)    // the goroutine blocks in operation Op(Arg) on Obj, called at Stack; Arg2 is its n
 	EvOpUnblock  = Kind(tracefmt.EvOpUnblock)  // ... and stopped waiting
 )

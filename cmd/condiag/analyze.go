@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/condiag/condiag/analyze"
+	"github.com/condiag/condiag/detect/starve"
 	"github.com/condiag/condiag/report"
 )
 
@@ -24,8 +25,18 @@ func runAnalyze(c *command, args []string, stdout, stderr io.Writer) int {
 	asJSON := fs.Bool("json", false, "print one JSON object: files, findings and warnings (a stable schema)")
 	fail := fs.String("fail", "all", "comma-separated finding IDs or prefixes (DL, DL1001) that make the exit code 1; \"all\" or \"none\"")
 	hang := fs.Duration("hang", 0, "DL1005 threshold; 0 uses the one the program ran with, a negative value turns DL1005 off")
+	contention := fs.Bool("contention", true, "report the most contended lock sites (CT5001, informational)")
+	top := fs.Int("top", 10, "how many lock sites -contention reports (0: all)")
+	starveOpts := fs.String("starve", "", "starvation thresholds, e.g. \"overtaken=10,lock=100ms,writer=100ms,work=1s\" (\"off\" turns one off); empty: the defaults")
 	if code, stop := parse(fs, args); stop {
 		return code
+	}
+	so, err := starve.ParseOptions(*starveOpts)
+	if err != nil {
+		return c.usageError(stderr, "-starve: %v", err)
+	}
+	if *top < 0 {
+		return c.usageError(stderr, "-top: %d is negative", *top)
 	}
 	if fs.NArg() == 0 {
 		return c.usageError(stderr, "no trace file given")
@@ -34,7 +45,7 @@ func runAnalyze(c *command, args []string, stdout, stderr io.Writer) int {
 	if err != nil {
 		return c.usageError(stderr, "-fail: %v", err)
 	}
-	opt := analyze.Options{Hang: *hang}
+	opt := analyze.Options{Hang: *hang, Starve: so, Contention: *contention, ContentionTop: *top}
 	if isTerminal(stderr) {
 		opt.Progress = progressPrinter(stderr)
 	}
@@ -66,7 +77,7 @@ func runAnalyze(c *command, args []string, stdout, stderr io.Writer) int {
 			len(res.Findings), events, len(res.Files), plural(len(res.Files), "trace", "traces"))
 	}
 	for _, f := range res.Findings {
-		if failOn(f.ID) {
+		if failOn(f.ID, f.Severity) {
 			return 1
 		}
 	}
@@ -81,12 +92,14 @@ func plural(n int, one, many string) string {
 }
 
 // parseFail parses -fail.
-func parseFail(s string) (func(id string) bool, error) {
+// parseFail parses -fail. "all" fails on every finding but the
+// informational ones (CT5001), which only fail when named.
+func parseFail(s string) (func(id string, sev report.Severity) bool, error) {
 	switch strings.TrimSpace(s) {
 	case "all", "":
-		return func(string) bool { return true }, nil
+		return func(_ string, sev report.Severity) bool { return sev > report.SeverityInfo }, nil
 	case "none":
-		return func(string) bool { return false }, nil
+		return func(string, report.Severity) bool { return false }, nil
 	}
 	var prefixes []string
 	for _, p := range strings.Split(s, ",") {
@@ -102,7 +115,7 @@ func parseFail(s string) (func(id string) bool, error) {
 		}
 		prefixes = append(prefixes, p)
 	}
-	return func(id string) bool {
+	return func(id string, _ report.Severity) bool {
 		for _, p := range prefixes {
 			if strings.HasPrefix(id, p) {
 				return true

@@ -54,7 +54,7 @@ type task struct {
 	started   bool
 	done      bool
 	observed  bool
-	site      uintptr // the Submit call, for reports; 0 if unknown
+	site      any // where it was submitted, as the driver knows it; nil if unknown
 }
 
 // gset is a small set of goroutines; past its bound it only remembers
@@ -164,10 +164,11 @@ func (r *Resource) Apply(g uint64, op Op, n int64, t time.Duration) time.Duratio
 	return 0
 }
 
-// SetSite records where task n was submitted.
-func (r *Resource) SetSite(n int64, pc uintptr) {
+// SetSite records where task n was submitted, in whatever form the
+// driver keeps stacks; [Resource.Pending] returns it.
+func (r *Resource) SetSite(n int64, site any) {
 	if tk := r.tasks[n]; tk != nil {
-		tk.site = pc
+		tk.site = site
 	}
 }
 
@@ -181,6 +182,15 @@ func (r *Resource) Largest(g uint64) int64 {
 		}
 	}
 	return m
+}
+
+// Site returns what [Resource.SetSite] recorded for task n, nil if
+// nothing.
+func (r *Resource) Site(n int64) any {
+	if tk := r.tasks[n]; tk != nil {
+		return tk.site
+	}
+	return nil
 }
 
 // Wait is what a goroutine blocked on a Resource waits for.
@@ -202,12 +212,13 @@ type Wait struct {
 // n, waits for.
 func (r *Resource) WaitsFor(g uint64, op Op, n int64) Wait {
 	var w Wait
+	// g itself may be among those it waits for: the only consumer of
+	// the queue it waits to put into, the only worker of the pool whose
+	// queued task it waits for. That is a deadlock of one goroutine.
 	others := func(gs []uint64) []int64 {
-		var out []int64
+		out := make([]int64, 0, len(gs))
 		for _, h := range gs {
-			if h != g {
-				out = append(out, int64(h))
-			}
+			out = append(out, int64(h))
 		}
 		slices.Sort(out)
 		return out
@@ -248,7 +259,7 @@ func (r *Resource) WaitsFor(g uint64, op Op, n int64) Wait {
 	case tracefmt.OpEventSet:
 		w.Verb, w.State, w.Uncertain, w.Relation = "wait for", "not set", true, "set by"
 	case tracefmt.OpTaskDone:
-		w.Verb = fmt.Sprintf("wait for the result of task %d of", n)
+		w.Verb = fmt.Sprintf("get the result of task %d of", n)
 		tk := r.tasks[n]
 		switch {
 		case tk == nil:
@@ -292,7 +303,7 @@ func plural(n int64) string {
 type Pending struct {
 	Items      int64     // a queue's items
 	Unobserved []int64   // a pool's tasks whose result nobody asked for, by id
-	Sites      []uintptr // where each was submitted, 0 if unknown
+	Sites      []any     // where each was submitted, as given to SetSite
 	Closed     bool      // the queue is closed
 }
 

@@ -5,6 +5,7 @@ import (
 	"maps"
 	"slices"
 	"strings"
+	"sync"
 
 	"github.com/condiag/condiag/detect/deadlock"
 	"github.com/condiag/condiag/internal/gstack"
@@ -255,4 +256,46 @@ func byID(gs []gstack.Goroutine) map[int64]*gstack.Goroutine {
 		m[gs[i].ID] = &gs[i]
 	}
 	return m
+}
+
+// Work reported already, by object id and what was left, so that the
+// end of the tests does not report again what a test did.
+var (
+	workMu       sync.Mutex
+	workReported = map[string]bool{}
+)
+
+// workLeft builds an LK3003 for each queue holding items and each pool
+// with results nobody asked for, created by a goroutine the check
+// counts.
+func workLeft(sc scope, gs []gstack.Goroutine) []report.Finding {
+	alive := byID(gs)
+	var out []report.Finding
+	for _, w := range monitor.PendingWork() {
+		if g := alive[w.Creator]; g != nil && !sc.counts(g) || g == nil && !sc.countsGone(w.Creator) {
+			continue
+		}
+		f := report.New("LK3003")
+		f.Confidence = report.Observed
+		lk := w.Object.Report()
+		f.Locks = []report.Lock{lk}
+		f.Location = lk.FirstLocked
+		if len(w.Unobserved) > 0 {
+			f.Message = leakmsg.Unobserved(lk, w.Unobserved, w.Submitted)
+			if len(w.Submitted) > 0 && !w.Submitted[0].IsZero() {
+				f.Location = w.Submitted[0]
+			}
+		} else {
+			f.Message = leakmsg.Untaken(lk, w.Items, w.Closed)
+		}
+		key := fmt.Sprintf("%d %d %v", lk.ID, w.Items, w.Unobserved)
+		workMu.Lock()
+		seen := workReported[key]
+		workReported[key] = true
+		workMu.Unlock()
+		if !seen {
+			out = append(out, f)
+		}
+	}
+	return out
 }

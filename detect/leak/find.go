@@ -15,7 +15,8 @@ import (
 )
 
 // Error is the error [Find] returns: the findings, grouped (LK3001 per
-// distinct stack, LK3002 per lock still held).
+// distinct stack, LK3002 per lock still held, LK3003 per queue or pool
+// with work nobody took).
 type Error struct {
 	Findings []report.Finding
 	Leaked   int // leaked goroutines, which LK3001 findings group by stack
@@ -133,7 +134,8 @@ func check(o *opts, sc scope) result {
 		ids = append(ids, f.Locks[0].Holder)
 	}
 	sc.reported(ids)
-	return result{findings: append(explain(leaked, gs), held...), leaked: len(leaked)}
+	fs := append(explain(leaked, gs), held...)
+	return result{findings: append(fs, workLeft(sc, gs)...), leaked: len(leaked)}
 }
 
 // candidates returns the goroutines of gs that count as leaked.

@@ -128,6 +128,20 @@ func New(o Options) *Detector { return &Detector{opts: o.withDefaults()} }
 // Options returns d's options, defaults filled in.
 func (d *Detector) Options() Options { return d.opts }
 
+// LockFloor returns the shortest lock wait d could report: shorter ones
+// need not be passed to [Detector.LockWaited].
+func (d *Detector) LockFloor() time.Duration { return floorOf(d.opts) }
+
+func floorOf(o Options) time.Duration {
+	f := time.Duration(1<<63 - 1)
+	for _, w := range []time.Duration{o.LockWait, o.WriterWait} {
+		if w > 0 {
+			f = min(f, w)
+		}
+	}
+	return f
+}
+
 // LockWait is a wait for a lock that ended with its acquisition.
 type LockWait struct {
 	Goroutine int64
@@ -241,13 +255,7 @@ func LockFloor() time.Duration {
 
 func setOnline(d *Detector) {
 	online = d
-	f := time.Duration(1<<63 - 1)
-	for _, w := range []time.Duration{d.opts.LockWait, d.opts.WriterWait} {
-		if w > 0 {
-			f = min(f, w)
-		}
-	}
-	floor.Store(int64(f))
+	floor.Store(int64(floorOf(d.opts)))
 }
 
 // Online returns the detector the running program's primitives feed.

@@ -122,3 +122,42 @@ func Held(lk report.Lock, mode string, id int64, now string, taken report.Frame)
 	}
 	return fmt.Sprintf("%s (%s) is still held (%s) by goroutine %d%s", lk.Label(), at, mode, id, now)
 }
+
+// Untaken words the message of an LK3003 for a queue holding items
+// nobody took.
+func Untaken(lk report.Lock, items int64, closed bool) string {
+	s := fmt.Sprintf("%s (created at %s) holds %d item%s nobody took", lk.Label(), lk.FirstLocked, items, plural(items))
+	if closed {
+		s += ", after it was closed"
+	}
+	return s
+}
+
+// Unobserved words the message of an LK3003 for a pool whose tasks
+// (by id, each submitted at the frame of the same index, zero if
+// unknown) returned results nobody asked for.
+func Unobserved(lk report.Lock, tasks []int64, submitted []report.Frame) string {
+	const listed = 5
+	var parts []string
+	for i, id := range tasks {
+		if i == listed {
+			parts = append(parts, fmt.Sprintf("and %d more", len(tasks)-listed))
+			break
+		}
+		p := fmt.Sprintf("task %d", id)
+		if i < len(submitted) && !submitted[i].IsZero() {
+			p += " submitted at " + submitted[i].String()
+		}
+		parts = append(parts, p)
+	}
+	n := int64(len(tasks))
+	return fmt.Sprintf("%s (created at %s): nobody asked for the result%s of %d task%s: %s",
+		lk.Label(), lk.FirstLocked, plural(n), n, plural(n), strings.Join(parts, ", "))
+}
+
+func plural(n int64) string {
+	if n == 1 {
+		return ""
+	}
+	return "s"
+}

@@ -84,9 +84,10 @@ type Lock struct {
 	// For a semaphore, barrier, event, queue or pool (object.go): its
 	// wait-for state, guarded by guard, the primitive's own lock; and
 	// its size.
-	res   *deadlock.Resource
-	guard *sync.Mutex
-	size  int64
+	res     *deadlock.Resource
+	guard   *sync.Mutex
+	size    int64
+	creator uint64
 	// For ST4001: grants counts write acquisitions (written while
 	// write-held, so ordered by the lock itself); nwait the goroutines
 	// blocked on the lock.

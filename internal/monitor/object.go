@@ -52,6 +52,7 @@ func NewResource(kind Kind, size int64, guard *sync.Mutex) *Lock {
 	l.pcsReady.Store(true)
 	l.res = deadlock.NewResource(kind.String(), size)
 	l.guard, l.size = guard, size
+	l.creator = Current().goid
 	if kind == KindQueue || kind == KindPool {
 		register(l)
 	}
@@ -62,8 +63,13 @@ func NewResource(kind Kind, size int64, guard *sync.Mutex) *Lock {
 // format's Op numbers for what n is). The caller holds o's guard.
 func ObjectOp(o *Lock, op Op, n int64) {
 	g := Current()
+	var pcs []uintptr
+	if op == OpTaskSubmit {
+		var buf [stackDepth]uintptr
+		pcs = buf[:callers.Get(buf[:])]
+	}
 	if r := recording.Load(); r != nil {
-		g.top(r, o, op, n)
+		g.top(r, o, op, n, pcs)
 	}
 	var now time.Duration
 	if op == OpTaskSubmit || op == OpTaskStart {
@@ -71,13 +77,14 @@ func ObjectOp(o *Lock, op Op, n int64) {
 	}
 	waited := o.res.Apply(g.goid, op, n, now)
 	if op == OpTaskSubmit {
-		o.res.SetSite(n, callers.Caller())
+		o.res.SetSite(n, submitSite(pcs))
 	}
 	if op == OpTaskStart && waited > 0 {
 		d := starve.Online()
-		if waited >= d.Options().WorkWait && d.Options().WorkWait > 0 {
+		if lim := d.Options().WorkWait; lim > 0 && waited >= lim {
 			if f, ok := d.WorkWaited(starve.WorkWait{
 				Goroutine: int64(g.goid), Object: o.Info(), Op: op, Size: o.size, Waited: waited,
+				Stack: siteFrames(o.res.Site(n)),
 			}); ok {
 				sink.ReportAsync(f)
 			}
@@ -137,15 +144,42 @@ func (g *G) Unblocked() {
 	}
 }
 
-// top records an EvOp.
-func (g *G) top(r *recorder, o *Lock, op Op, n int64) {
+// taskSite is where a pool task was submitted: the first frames, kept
+// as program counters and symbolized when a report needs them.
+type taskSite struct {
+	pcs [6]uintptr
+	n   int
+}
+
+func submitSite(pcs []uintptr) *taskSite {
+	s := &taskSite{}
+	s.n = copy(s.pcs[:], pcs)
+	return s
+}
+
+// siteFrames symbolizes a site SetSite was given, nil if none.
+func siteFrames(site any) []report.Frame {
+	s, _ := site.(*taskSite)
+	if s == nil {
+		return nil
+	}
+	return frames(s.pcs[:s.n])
+}
+
+// top records an EvOp, with the stack pcs (none if empty).
+func (g *G) top(r *recorder, o *Lock, op Op, n int64, pcs []uintptr) {
 	if o.tstate.Load() != r.want {
 		r.announce(g, o)
+	}
+	var st uint64
+	if len(pcs) > 0 {
+		st = r.stackID(pcs)
 	}
 	b := g.tbegin(r, tracefmt.EvOp)
 	b = binary.AppendUvarint(b, o.id)
 	b = binary.AppendUvarint(b, uint64(op))
 	b = binary.AppendUvarint(b, tracefmt.Zigzag(n))
+	b = binary.AppendUvarint(b, st)
 	g.tend(b)
 }
 
@@ -194,7 +228,8 @@ func register(l *Lock) {
 
 // Work is the work left in one queue or pool.
 type Work struct {
-	Object deadlock.LockInfo
+	Object  deadlock.LockInfo
+	Creator int64 // the goroutine that created the queue or pool
 	deadlock.Pending
 	Submitted []report.Frame // where each task of Unobserved was submitted
 }
@@ -218,9 +253,13 @@ func PendingWork() []Work {
 		if p.Items == 0 && len(p.Unobserved) == 0 {
 			continue
 		}
-		w := Work{Object: l.Info(), Pending: p}
-		for _, pc := range p.Sites {
-			w.Submitted = append(w.Submitted, callSite(pc))
+		w := Work{Object: l.Info(), Creator: int64(l.creator), Pending: p}
+		for _, site := range p.Sites {
+			var at report.Frame
+			if fs := siteFrames(site); len(fs) > 0 {
+				at = fs[0]
+			}
+			w.Submitted = append(w.Submitted, at)
 		}
 		out = append(out, w)
 	}

@@ -771,6 +771,7 @@ func (r *recorder) announce(g *G, l *Lock) {
 		b = binary.AppendUvarint(b, l.id)
 		b = binary.AppendUvarint(b, uint64(tracefmt.OpSize))
 		b = binary.AppendUvarint(b, tracefmt.Zigzag(l.size))
+		b = binary.AppendUvarint(b, 0)
 		g.tend(b)
 	}
 	l.tstate.Store(r.want)

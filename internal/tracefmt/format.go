@@ -120,7 +120,7 @@ const (
 	EvCondBcast       // Cond.Broadcast
 	EvMisuse          // a misuse found by the primitive
 	EvHang            // the DL1005 threshold changed
-	EvOp              // an operation on a semaphore, barrier, event, queue or pool (see Op*)
+	EvOp              // an operation on a semaphore, barrier, event, queue or pool (see Op*); a stack for TaskSubmit
 	EvOpBlock         // the goroutine blocks in an operation on such an object
 	EvOpUnblock       // ... and stopped waiting
 	NumKinds
@@ -169,7 +169,7 @@ var Specs = [NumKinds]Spec{
 	EvCondBcast:  {"CondBroadcast", []Arg{obj}},
 	EvMisuse:     {"Misuse", []Arg{obj, {"kind", ArgUint}, {"op", ArgString}, stack}},
 	EvHang:       {"HangThreshold", []Arg{{"ns", ArgInt}}},
-	EvOp:         {"Op", []Arg{obj, {"op", ArgUint}, {"n", ArgInt}}},
+	EvOp:         {"Op", []Arg{obj, {"op", ArgUint}, {"n", ArgInt}, stack}},
 	EvOpBlock:    {"OpBlock", []Arg{obj, {"op", ArgUint}, {"n", ArgInt}, stack}},
 	EvOpUnblock:  {"OpUnblock", []Arg{obj, {"op", ArgUint}}},
 }
