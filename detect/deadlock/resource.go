@@ -301,10 +301,10 @@ func plural(n int64) string {
 // Pending is work nobody took: a queue's items, a pool's results nobody
 // asked for.
 type Pending struct {
-	Items      int64     // a queue's items
-	Unobserved []int64   // a pool's tasks whose result nobody asked for, by id
-	Sites      []any     // where each was submitted, as given to SetSite
-	Closed     bool      // the queue is closed
+	Items      int64   // a queue's items
+	Unobserved []int64 // a pool's tasks whose result nobody asked for, by id
+	Sites      []any   // where each was submitted, as given to SetSite
+	Closed     bool    // the queue is closed
 }
 
 // Pending returns the work left in r.
