@@ -111,7 +111,12 @@ func writeLocks(b *strings.Builder, f *Finding) {
 			fmt.Fprintf(b, ", class %q", l.Class)
 		}
 		if !l.FirstLocked.IsZero() {
-			b.WriteString(", first locked at " + frameText(l.FirstLocked))
+			switch l.Kind {
+			case "Mutex", "RWMutex", "Once", "":
+				b.WriteString(", first locked at " + frameText(l.FirstLocked))
+			default: // a wait group, cond, queue, pool ...: where it was made or first used
+				b.WriteString(", created at " + frameText(l.FirstLocked))
+			}
 		}
 		if l.Held != "" {
 			fmt.Fprintf(b, ", held (%s)", l.Held)

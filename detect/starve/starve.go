@@ -231,6 +231,8 @@ func round(d time.Duration) time.Duration {
 		return d.Round(10 * time.Millisecond)
 	case d >= time.Millisecond:
 		return d.Round(100 * time.Microsecond)
+	case d >= time.Microsecond:
+		return d.Round(100 * time.Nanosecond)
 	}
 	return d
 }
