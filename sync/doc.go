@@ -8,7 +8,8 @@
 // and every exported name of the standard package is there with the same
 // signature, the same zero values and the same semantics: [Mutex],
 // [RWMutex], [WaitGroup], [Cond] and [NewCond], [Once], [OnceFunc],
-// [OnceValue], [OnceValues], [Map], [Pool] and [Locker]. The primitives
+// [OnceValue], [OnceValues], [Map], [Pool] and [Locker]. Beyond the
+// standard names: [Barrier] and [Event]. The primitives
 // wrap the standard ones, so fairness, starvation mode, the race
 // detector's happens-before edges and the fatal errors on misuse are the
 // standard library's own.

@@ -36,7 +36,6 @@ type Resource struct {
 	// barrier
 	gen           int64
 	arrived, prev []uint64
-	broken        bool
 
 	// pool
 	tasks   map[int64]*task
@@ -120,17 +119,18 @@ func (r *Resource) Apply(g uint64, op Op, n int64, t time.Duration) time.Duratio
 	case tracefmt.OpBarrierWait:
 		if n != r.gen {
 			if n == r.gen+1 {
-				r.prev = r.arrived
+				r.prev, r.arrived = r.arrived, r.prev[:0] // WaitsFor copies prev
 			} else {
-				r.prev = nil
+				r.prev, r.arrived = nil, r.arrived[:0]
 			}
-			r.arrived, r.gen = nil, n
+			r.gen = n
 		}
 		if !slices.Contains(r.arrived, g) {
 			r.arrived = append(r.arrived, g)
 		}
 	case tracefmt.OpBarrierBreak:
-		r.broken = true
+		// The parties waiting return with an error; those of the next
+		// round are likely the same.
 	case tracefmt.OpTaskSubmit:
 		if r.tasks == nil {
 			r.tasks, r.running = map[int64]*task{}, map[uint64]int64{}
@@ -255,7 +255,9 @@ func (r *Resource) WaitsFor(g uint64, op Op, n int64) Wait {
 		// parties of the previous round are only the likely ones, and
 		// before a first round nobody is known.
 		w.On, w.Relation = others(missing), "not reached yet by"
-		w.Uncertain = r.gen == 0 || len(r.prev) == 0
+		// A party of a round that tripped while it waited (for a slow
+		// action, say) is not judged by the next round's arrivals.
+		w.Uncertain = r.gen == 0 || len(r.prev) == 0 || n != r.gen
 	case tracefmt.OpEventSet:
 		w.Verb, w.State, w.Uncertain, w.Relation = "wait for", "not set", true, "set by"
 	case tracefmt.OpTaskDone:

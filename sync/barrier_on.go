@@ -1,0 +1,36 @@
+//go:build !condiagoff
+
+package sync
+
+import (
+	"sync"
+
+	"github.com/condiag/condiag/internal/monitor"
+)
+
+// barrierMon is a Barrier's state in the monitor. Its methods but
+// unblocked are called with the Barrier's mu held.
+type barrierMon struct{ o *monitor.Lock }
+
+// init makes the monitor's object; the Barrier's site is the caller of
+// the exported constructor.
+//
+//go:noinline
+func (m *barrierMon) init(parties int, guard *sync.Mutex) {
+	m.o = monitor.NewResource(monitor.KindBarrier, int64(parties), guard)
+}
+
+// arrive records that the caller arrived in generation gen.
+func (m *barrierMon) arrive(gen int64) { monitor.ObjectOp(m.o, monitor.OpBarrierWait, gen) }
+
+// block records that the caller is about to wait for the other parties
+// of generation gen.
+func (m *barrierMon) block(gen int64) {
+	monitor.Current().BlockOn(m.o, monitor.OpBarrierWait, gen)
+}
+
+// unblocked records that the caller's wait ended.
+func (m *barrierMon) unblocked() { monitor.Current().Unblocked() }
+
+// broke records that generation gen broke.
+func (m *barrierMon) broke(gen int64) { monitor.ObjectOp(m.o, monitor.OpBarrierBreak, gen) }
