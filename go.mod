@@ -8,4 +8,4 @@ require golang.org/x/exp v0.0.0-20261014143641-f0251eb4aa3e
 
 require go.uber.org/goleak v1.3.0
 
-require golang.org/x/sync v0.25.0 // indirect
+require golang.org/x/sync v0.25.0

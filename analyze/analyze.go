@@ -248,10 +248,8 @@ func (p *proc) workAtEnd() {
 			var at []report.Frame
 			for _, site := range w.Sites {
 				var fr report.Frame
-				if id, ok := site.(trace.StackID); ok {
-					if st := p.r.Stack(id); len(st) > 0 {
-						fr = st[0]
-					}
+				if st := p.r.Stack(trace.StackID(site.Stack)); len(st) > 0 {
+					fr = st[0]
 				}
 				at = append(at, fr)
 			}

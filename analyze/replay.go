@@ -597,14 +597,13 @@ func (p *proc) op(g *grout, e *trace.Event) {
 	switch op {
 	case trace.OpTaskSubmit:
 		if e.Stack != 0 {
-			o.res.SetSite(e.Arg2, e.Stack)
+			o.res.SetSite(e.Arg2, deadlock.Site{Stack: uint64(e.Stack)})
 		}
 	case trace.OpTaskStart:
 		if waited <= 0 {
 			return
 		}
-		id, _ := o.res.Site(e.Arg2).(trace.StackID)
-		st := p.r.Stack(id)
+		st := p.r.Stack(trace.StackID(o.res.Site(e.Arg2).Stack))
 		if f, ok := p.starve.WorkWaited(starve.WorkWait{
 			Goroutine: int64(g.id), Object: o.lockInfo(), Op: deadlock.Op(op), Size: o.res.Size, Waited: waited, Stack: st,
 		}); ok {

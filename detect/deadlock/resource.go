@@ -38,8 +38,9 @@ type Resource struct {
 	arrived, prev []uint64
 
 	// pool
-	tasks   map[int64]*task
+	tasks   map[int64]task
 	running map[uint64]int64 // worker goroutine -> its task
+	queued  int              // tasks submitted and not started nor done
 }
 
 type permits struct {
@@ -49,11 +50,20 @@ type permits struct {
 
 type task struct {
 	worker    uint64
-	submitted time.Duration
+	submitted time.Duration // when, if it had to queue; -1 if a worker was free
 	started   bool
 	done      bool
 	observed  bool
-	site      any // where it was submitted, as the driver knows it; nil if unknown
+	site      Site
+}
+
+// Site is where a pool task was submitted, as a driver knows it: the
+// first program counters of the stack (the live monitor) or the stack's
+// id in a trace. Neither is needed by the Resource itself.
+type Site struct {
+	PCs   [6]uintptr
+	NPCs  uint8
+	Stack uint64
 }
 
 // gset is a small set of goroutines; past its bound it only remembers
@@ -98,16 +108,23 @@ func (r *Resource) Apply(g uint64, op Op, n int64, t time.Duration) time.Duratio
 		r.holders = append(r.holders, permits{g, n})
 	case tracefmt.OpSemRelease:
 		i := slices.IndexFunc(r.holders, func(p permits) bool { return p.g == g })
-		if i < 0 || r.holders[i].n < n {
-			// Released for another goroutine: who holds what is not
-			// known any more.
-			r.handed = true
-		}
 		if i >= 0 {
-			if r.holders[i].n -= n; r.holders[i].n <= 0 {
-				r.holders = slices.Delete(r.holders, i, i+1)
+			take := min(n, r.holders[i].n)
+			r.holders[i].n -= take
+			n -= take
+		}
+		if n > 0 {
+			// Released for other goroutines: who holds what is not
+			// known any more. The count stays right: the permits are
+			// taken from the first holders.
+			r.handed = true
+			for j := range r.holders {
+				take := min(n, r.holders[j].n)
+				r.holders[j].n -= take
+				n -= take
 			}
 		}
+		r.holders = slices.DeleteFunc(r.holders, func(p permits) bool { return p.n <= 0 })
 	case tracefmt.OpQueuePut:
 		r.producers.add(g)
 		r.items = n
@@ -133,42 +150,72 @@ func (r *Resource) Apply(g uint64, op Op, n int64, t time.Duration) time.Duratio
 		// round are likely the same.
 	case tracefmt.OpTaskSubmit:
 		if r.tasks == nil {
-			r.tasks, r.running = map[int64]*task{}, map[uint64]int64{}
+			r.tasks, r.running = map[int64]task{}, map[uint64]int64{}
 		}
-		r.tasks[n] = &task{submitted: t}
+		tk := task{submitted: -1}
+		if r.Busy() {
+			tk.submitted = t
+		}
+		r.tasks[n] = tk
+		r.queued++
 	case tracefmt.OpTaskStart:
 		if r.running == nil {
-			r.tasks, r.running = map[int64]*task{}, map[uint64]int64{}
+			r.tasks, r.running = map[int64]task{}, map[uint64]int64{}
 		}
 		r.running[g] = n
-		if tk := r.tasks[n]; tk != nil {
+		if tk, ok := r.tasks[n]; ok {
 			tk.worker, tk.started = g, true
-			return t - tk.submitted
+			r.tasks[n] = tk
+			r.queued--
+			if tk.submitted >= 0 {
+				return t - tk.submitted
+			}
 		}
 	case tracefmt.OpTaskDone:
-		delete(r.running, g)
-		if tk := r.tasks[n]; tk != nil {
-			tk.done = true
+		// Any goroutine may complete a task that never started (one
+		// that cancels it): only its worker stops running it.
+		if m, ok := r.running[g]; ok && m == n {
+			delete(r.running, g)
+		}
+		if tk, ok := r.tasks[n]; ok {
+			if !tk.started && !tk.done {
+				r.queued-- // never started: cancelled or dropped
+			}
 			if tk.observed {
 				delete(r.tasks, n)
+			} else {
+				tk.done = true
+				r.tasks[n] = tk
 			}
 		}
 	case tracefmt.OpTaskObserved:
-		if tk := r.tasks[n]; tk != nil {
-			tk.observed = true
+		if tk, ok := r.tasks[n]; ok {
 			if tk.done {
 				delete(r.tasks, n)
+			} else {
+				tk.observed = true
+				r.tasks[n] = tk
 			}
 		}
 	}
 	return 0
 }
 
-// SetSite records where task n was submitted, in whatever form the
-// driver keeps stacks; [Resource.Pending] returns it.
-func (r *Resource) SetSite(n int64, site any) {
-	if tk := r.tasks[n]; tk != nil {
+// Busy reports whether a pool's tasks fill its workers: a task
+// submitted now queues. Only such a task's wait to start is measured
+// (ST4003): [Resource.Apply] ignores the time of the others.
+func (r *Resource) Busy() bool { return int64(len(r.running)+r.queued) >= r.Size }
+
+// Timed reports whether task n queued when submitted, so that its start
+// needs a time.
+func (r *Resource) Timed(n int64) bool { return r.tasks[n].submitted >= 0 }
+
+// SetSite records where task n was submitted; [Resource.Pending]
+// returns it.
+func (r *Resource) SetSite(n int64, site Site) {
+	if tk, ok := r.tasks[n]; ok {
 		tk.site = site
+		r.tasks[n] = tk
 	}
 }
 
@@ -184,14 +231,8 @@ func (r *Resource) Largest(g uint64) int64 {
 	return m
 }
 
-// Site returns what [Resource.SetSite] recorded for task n, nil if
-// nothing.
-func (r *Resource) Site(n int64) any {
-	if tk := r.tasks[n]; tk != nil {
-		return tk.site
-	}
-	return nil
-}
+// Site returns what [Resource.SetSite] recorded for task n.
+func (r *Resource) Site(n int64) Site { return r.tasks[n].site }
 
 // Wait is what a goroutine blocked on a Resource waits for.
 type Wait struct {
@@ -226,16 +267,28 @@ func (r *Resource) WaitsFor(g uint64, op Op, n int64) Wait {
 	switch op {
 	case tracefmt.OpSemAcquire:
 		w.Verb = fmt.Sprintf("acquire %d permit%s of", n, plural(n))
-		var held int64
+		var held, mine int64
 		var hs []uint64
 		for _, p := range r.holders {
 			held += p.n
-			hs = append(hs, p.g)
+			if p.g == g {
+				mine = p.n // released, if at all, by another goroutine
+			} else {
+				hs = append(hs, p.g)
+			}
 		}
 		if r.Size > 0 {
 			w.State = fmt.Sprintf("%d of %d held", held, r.Size)
 		}
-		w.On, w.Any, w.Uncertain, w.Relation = others(hs), true, r.handed, "held by"
+		w.On, w.Any, w.Relation = others(hs), true, "held by"
+		// Permits are often handed over: acquired by one goroutine for
+		// another to release. A waiter that holds permits may be
+		// waiting for others to release its own.
+		w.Uncertain = r.handed || mine > 0
+		if r.Size > 0 && n > r.Size {
+			w.State = fmt.Sprintf("more than its %d permits: never granted", r.Size)
+			w.On, w.Uncertain = nil, false
+		}
 	case tracefmt.OpQueuePut:
 		w.Verb, w.State = "put into", "full"
 		if r.Size > 0 {
@@ -262,9 +315,9 @@ func (r *Resource) WaitsFor(g uint64, op Op, n int64) Wait {
 		w.Verb, w.State, w.Uncertain, w.Relation = "wait for", "not set", true, "set by"
 	case tracefmt.OpTaskDone:
 		w.Verb = fmt.Sprintf("get the result of task %d of", n)
-		tk := r.tasks[n]
+		tk, ok := r.tasks[n]
 		switch {
-		case tk == nil:
+		case !ok:
 			w.Uncertain = true
 		case tk.started:
 			w.On, w.Relation, w.State = others([]uint64{tk.worker}), "running on", "task running"
@@ -305,7 +358,7 @@ func plural(n int64) string {
 type Pending struct {
 	Items      int64   // a queue's items
 	Unobserved []int64 // a pool's tasks whose result nobody asked for, by id
-	Sites      []any   // where each was submitted, as given to SetSite
+	Sites      []Site  // where each was submitted, as given to SetSite
 	Closed     bool    // the queue is closed
 }
 

@@ -109,6 +109,20 @@ func TestResourceWaitsFor(t *testing.T) {
 		g:   3, wait: tracefmt.OpSemAcquire, n: 1,
 		on: []int64{1}, any: true, uncertain: true,
 	}, {
+		// x/sync's worker pool: main acquires a permit for each worker,
+		// the workers release them.
+		name: "waiter holds permits others may release",
+		kind: "Semaphore", size: 2,
+		ops: []op{{1, tracefmt.OpSemAcquire, 2}},
+		g:   1, wait: tracefmt.OpSemAcquire, n: 1,
+		on: []int64{}, any: true, uncertain: true,
+	}, {
+		name: "more than the size is never granted",
+		kind: "Semaphore", size: 2,
+		ops: []op{{1, tracefmt.OpSemAcquire, 1}},
+		g:   2, wait: tracefmt.OpSemAcquire, n: 3,
+		any: true,
+	}, {
 		name: "full queue waits for its consumers",
 		kind: "Queue", size: 1,
 		ops: []op{{1, tracefmt.OpQueuePut, 1}, {2, tracefmt.OpQueueGet, 0}, {3, tracefmt.OpQueueGet, 0}, {1, tracefmt.OpQueuePut, 1}},
@@ -187,17 +201,29 @@ func TestResourcePending(t *testing.T) {
 	r := NewResource("Pool", 2)
 	for id := int64(1); id <= 3; id++ {
 		r.Apply(1, tracefmt.OpTaskSubmit, id, 0)
-		r.SetSite(id, id*10)
+		r.SetSite(id, Site{Stack: uint64(id * 10)})
 		r.Apply(2, tracefmt.OpTaskStart, id, 0)
 		r.Apply(2, tracefmt.OpTaskDone, id, 0)
 	}
 	r.Apply(1, tracefmt.OpTaskObserved, 2, 0)
 	p := r.Pending()
-	if !slices.Equal(p.Unobserved, []int64{1, 3}) || !slices.Equal(p.Sites, []any{int64(10), int64(30)}) {
+	if !slices.Equal(p.Unobserved, []int64{1, 3}) || !slices.Equal(p.Sites, []Site{{Stack: 10}, {Stack: 30}}) {
 		t.Errorf("Pending = %+v, want tasks 1 and 3 at sites 10 and 30", p)
 	}
 	r.Apply(1, tracefmt.OpTaskObserved, 1, 0)
 	r.Apply(1, tracefmt.OpTaskObserved, 3, 0)
+	// A worker that completes a task it does not run (it cancelled it)
+	// still runs its own.
+	r.Apply(1, tracefmt.OpTaskSubmit, 4, 0)
+	r.Apply(1, tracefmt.OpTaskSubmit, 5, 0)
+	r.Apply(2, tracefmt.OpTaskStart, 4, 0)
+	r.Apply(2, tracefmt.OpTaskDone, 5, 0)
+	if w := r.WaitsFor(1, tracefmt.OpTaskDone, 4); !slices.Equal(w.On, []int64{2}) {
+		t.Errorf("after worker 2 completed another task: task 4 waits for %v, want [2]", w.On)
+	}
+	r.Apply(2, tracefmt.OpTaskDone, 4, 0)
+	r.Apply(1, tracefmt.OpTaskObserved, 4, 0)
+	r.Apply(1, tracefmt.OpTaskObserved, 5, 0)
 	if p := r.Pending(); len(p.Unobserved) != 0 || len(r.tasks) != 0 {
 		t.Errorf("after every result was asked for: Pending = %+v, %d tasks kept", p, len(r.tasks))
 	}

@@ -238,8 +238,8 @@ func round(d time.Duration) time.Duration {
 }
 
 var (
-	onlineMu sync.Mutex
-	online   *Detector
+	onlineMu sync.Mutex // serializes setting online
+	online   atomic.Pointer[Detector]
 	// floor is the shortest lock wait the online checks could report.
 	floor atomic.Int64
 )
@@ -256,15 +256,18 @@ func LockFloor() time.Duration {
 }
 
 func setOnline(d *Detector) {
-	online = d
+	online.Store(d)
 	floor.Store(int64(floorOf(d.opts)))
 }
 
 // Online returns the detector the running program's primitives feed.
 func Online() *Detector {
+	if d := online.Load(); d != nil {
+		return d
+	}
 	onlineMu.Lock()
 	defer onlineMu.Unlock()
-	if online == nil {
+	if online.Load() == nil {
 		var o Options
 		if v := os.Getenv("CONDIAG_STARVE"); v != "" {
 			var err error
@@ -275,7 +278,7 @@ func Online() *Detector {
 		}
 		setOnline(New(o))
 	}
-	return online
+	return online.Load()
 }
 
 // SetOptions sets the thresholds of the online checks and returns the

@@ -63,36 +63,69 @@ func NewResource(kind Kind, size int64, guard *sync.Mutex) *Lock {
 // format's Op numbers for what n is). The caller holds o's guard.
 func ObjectOp(o *Lock, op Op, n int64) {
 	g := Current()
-	var pcs []uintptr
-	if op == OpTaskSubmit {
-		var buf [stackDepth]uintptr
-		pcs = buf[:callers.Get(buf[:])]
-	}
-	if r := recording.Load(); r != nil {
-		g.top(r, o, op, n, pcs)
-	}
-	var now time.Duration
-	if op == OpTaskSubmit || op == OpTaskStart {
-		now = time.Duration(nanotime())
-	}
-	waited := o.res.Apply(g.goid, op, n, now)
-	if op == OpTaskSubmit {
-		o.res.SetSite(n, submitSite(pcs))
-	}
-	if op == OpTaskStart && waited > 0 {
-		d := starve.Online()
-		if lim := d.Options().WorkWait; lim > 0 && waited >= lim {
-			if f, ok := d.WorkWaited(starve.WorkWait{
-				Goroutine: int64(g.goid), Object: o.Info(), Op: op, Size: o.size, Waited: waited,
-				Stack: siteFrames(o.res.Site(n)),
-			}); ok {
-				sink.ReportAsync(f)
-			}
+	switch op {
+	case OpTaskSubmit:
+		g.submitted(o, n)
+	case OpTaskStart:
+		var now time.Duration
+		if o.res.Timed(n) {
+			now = time.Duration(nanotime())
 		}
+		if waited := o.res.Apply(g.goid, op, n, now); waited >= workFloor() {
+			g.startedLate(o, n, waited)
+		}
+		if r := recording.Load(); r != nil {
+			g.top(r, o, op, n, 0)
+		}
+	default:
+		if r := recording.Load(); r != nil {
+			g.top(r, o, op, n, 0)
+		}
+		o.res.Apply(g.goid, op, n, 0)
 	}
 	if g.gp == 0 {
 		g.settle()
 	}
+}
+
+// submitted records the submission of task n to pool o, with where it
+// was submitted.
+//
+//go:noinline
+func (g *G) submitted(o *Lock, n int64) {
+	var site deadlock.Site
+	site.NPCs = uint8(callers.Get(site.PCs[:]))
+	if r := recording.Load(); r != nil {
+		var pcs [stackDepth]uintptr
+		k := callers.Get(pcs[:])
+		g.top(r, o, OpTaskSubmit, n, r.stackID(pcs[:k]))
+	}
+	var now time.Duration
+	if o.res.Busy() {
+		now = time.Duration(nanotime()) // it queues: its wait is measured
+	}
+	o.res.Apply(g.goid, OpTaskSubmit, n, now)
+	o.res.SetSite(n, site)
+}
+
+// startedLate reports task n of pool o, which waited to start (ST4003).
+//
+//go:noinline
+func (g *G) startedLate(o *Lock, n int64, waited time.Duration) {
+	if f, ok := starve.Online().WorkWaited(starve.WorkWait{
+		Goroutine: int64(g.goid), Object: o.Info(), Op: OpTaskStart, Size: o.size, Waited: waited,
+		Stack: siteFrames(o.res.Site(n)),
+	}); ok {
+		sink.ReportAsync(f)
+	}
+}
+
+// workFloor is the shortest wait the online ST4003 check reports.
+func workFloor() time.Duration {
+	if w := starve.Online().Options().WorkWait; w > 0 {
+		return w
+	}
+	return 1<<63 - 1
 }
 
 // BlockOn records that g is about to block in operation op with argument
@@ -101,10 +134,13 @@ func ObjectOp(o *Lock, op Op, n int64) {
 func (g *G) BlockOn(o *Lock, op Op, n int64) {
 	g.waitSeq = waitSeqs.Add(1)
 	g.waitMode, g.waitOp, g.waitN = Write, op, n
-	g.waitStart = nanotime()
 	g.waitLargest = 0
-	if op == OpSemAcquire {
+	switch op {
+	case OpSemAcquire:
 		g.waitLargest = o.res.Largest(g.goid)
+		fallthrough
+	case OpQueuePut:
+		g.waitStart = nanotime() // for ST4003
 	}
 	if r := recording.Load(); r != nil {
 		g.topBlock(r, o, op, n)
@@ -131,49 +167,35 @@ func (g *G) Unblocked() {
 	if op != OpQueuePut && op != OpSemAcquire {
 		return
 	}
-	waited := time.Duration(nanotime() - g.waitStart)
-	d := starve.Online()
-	if lim := d.Options().WorkWait; lim <= 0 || waited < lim {
-		return
+	if waited := time.Duration(nanotime() - g.waitStart); waited >= workFloor() {
+		g.waitedLong(o, op, waited)
 	}
-	if f, ok := d.WorkWaited(starve.WorkWait{
+}
+
+// waitedLong reports a Put or Acquire that waited for capacity (ST4003).
+//
+//go:noinline
+func (g *G) waitedLong(o *Lock, op Op, waited time.Duration) {
+	if f, ok := starve.Online().WorkWaited(starve.WorkWait{
 		Goroutine: int64(g.goid), Object: o.Info(), Op: op, N: g.waitN, Size: o.size,
-		Largest: g.waitLargest, Waited: waited, Stack: frames(stackPCs(1)),
+		Largest: g.waitLargest, Waited: waited, Stack: frames(stackPCs(2)),
 	}); ok {
 		sink.ReportAsync(f)
 	}
 }
 
-// taskSite is where a pool task was submitted: the first frames, kept
-// as program counters and symbolized when a report needs them.
-type taskSite struct {
-	pcs [6]uintptr
-	n   int
-}
-
-func submitSite(pcs []uintptr) *taskSite {
-	s := &taskSite{}
-	s.n = copy(s.pcs[:], pcs)
-	return s
-}
-
-// siteFrames symbolizes a site SetSite was given, nil if none.
-func siteFrames(site any) []report.Frame {
-	s, _ := site.(*taskSite)
-	if s == nil {
+// siteFrames symbolizes where a task was submitted, nil if unknown.
+func siteFrames(s deadlock.Site) []report.Frame {
+	if s.NPCs == 0 {
 		return nil
 	}
-	return frames(s.pcs[:s.n])
+	return frames(s.PCs[:s.NPCs])
 }
 
-// top records an EvOp, with the stack pcs (none if empty).
-func (g *G) top(r *recorder, o *Lock, op Op, n int64, pcs []uintptr) {
+// top records an EvOp, with the stack st (0 for none).
+func (g *G) top(r *recorder, o *Lock, op Op, n int64, st uint64) {
 	if o.tstate.Load() != r.want {
 		r.announce(g, o)
-	}
-	var st uint64
-	if len(pcs) > 0 {
-		st = r.stackID(pcs)
 	}
 	b := g.tbegin(r, tracefmt.EvOp)
 	b = binary.AppendUvarint(b, o.id)
