@@ -38,9 +38,10 @@ type Resource struct {
 	arrived, prev []uint64
 
 	// pool
-	tasks   map[int64]task
-	running map[uint64]int64 // worker goroutine -> its task
-	queued  int              // tasks submitted and not started nor done
+	tasks   map[int64]*task
+	free    []*task // done with, for reuse: a pool's tasks come and go fast
+	running int     // tasks started and not done
+	queued  int     // tasks submitted and not started nor done
 }
 
 type permits struct {
@@ -149,73 +150,100 @@ func (r *Resource) Apply(g uint64, op Op, n int64, t time.Duration) time.Duratio
 		// The parties waiting return with an error; those of the next
 		// round are likely the same.
 	case tracefmt.OpTaskSubmit:
-		if r.tasks == nil {
-			r.tasks, r.running = map[int64]task{}, map[uint64]int64{}
-		}
-		tk := task{submitted: -1}
+		tk := r.newTask(n)
+		tk.submitted = -1
 		if r.Busy() {
 			tk.submitted = t
 		}
-		r.tasks[n] = tk
 		r.queued++
 	case tracefmt.OpTaskStart:
-		if r.running == nil {
-			r.tasks, r.running = map[int64]task{}, map[uint64]int64{}
-		}
-		r.running[g] = n
-		if tk, ok := r.tasks[n]; ok {
-			tk.worker, tk.started = g, true
-			r.tasks[n] = tk
+		tk := r.tasks[n]
+		if tk == nil { // submitted before the trace began
+			tk = r.newTask(n)
+			tk.submitted = -1
+		} else if !tk.done {
 			r.queued--
-			if tk.submitted >= 0 {
-				return t - tk.submitted
-			}
+		}
+		tk.worker, tk.started = g, true
+		r.running++
+		if tk.submitted >= 0 {
+			return t - tk.submitted
 		}
 	case tracefmt.OpTaskDone:
 		// Any goroutine may complete a task that never started (one
-		// that cancels it): only its worker stops running it.
-		if m, ok := r.running[g]; ok && m == n {
-			delete(r.running, g)
-		}
-		if tk, ok := r.tasks[n]; ok {
-			if !tk.started && !tk.done {
-				r.queued-- // never started: cancelled or dropped
-			}
-			if tk.observed {
-				delete(r.tasks, n)
+		// that cancels it): only a started one stops running.
+		if tk := r.tasks[n]; tk != nil && !tk.done {
+			if tk.started {
+				r.running--
 			} else {
-				tk.done = true
-				r.tasks[n] = tk
+				r.queued--
+			}
+			tk.done = true
+			if tk.observed {
+				r.dropTask(n, tk)
 			}
 		}
 	case tracefmt.OpTaskObserved:
-		if tk, ok := r.tasks[n]; ok {
+		if tk := r.tasks[n]; tk != nil {
+			tk.observed = true
 			if tk.done {
-				delete(r.tasks, n)
-			} else {
-				tk.observed = true
-				r.tasks[n] = tk
+				r.dropTask(n, tk)
 			}
 		}
 	}
 	return 0
 }
 
+func (r *Resource) newTask(n int64) *task {
+	if r.tasks == nil {
+		r.tasks = map[int64]*task{}
+	}
+	var tk *task
+	if k := len(r.free); k > 0 {
+		tk, r.free = r.free[k-1], r.free[:k-1]
+	} else {
+		tk = new(task)
+	}
+	r.tasks[n] = tk
+	return tk
+}
+
+func (r *Resource) dropTask(n int64, tk *task) {
+	delete(r.tasks, n)
+	if len(r.free) < 64 {
+		*tk = task{}
+		r.free = append(r.free, tk)
+	}
+}
+
+// runningOn returns the workers running a task of the pool.
+func (r *Resource) runningOn() []uint64 {
+	var ws []uint64
+	for _, tk := range r.tasks {
+		if tk.started && !tk.done {
+			ws = append(ws, tk.worker)
+		}
+	}
+	return ws
+}
+
 // Busy reports whether a pool's tasks fill its workers: a task
 // submitted now queues. Only such a task's wait to start is measured
 // (ST4003): [Resource.Apply] ignores the time of the others.
-func (r *Resource) Busy() bool { return int64(len(r.running)+r.queued) >= r.Size }
+func (r *Resource) Busy() bool { return int64(r.running+r.queued) >= r.Size }
 
 // Timed reports whether task n queued when submitted, so that its start
 // needs a time.
-func (r *Resource) Timed(n int64) bool { return r.tasks[n].submitted >= 0 }
+func (r *Resource) Timed(n int64) bool {
+	tk := r.tasks[n]
+	return tk != nil && tk.submitted >= 0
+}
 
 // SetSite records where task n was submitted; [Resource.Pending]
 // returns it.
 func (r *Resource) SetSite(n int64, site Site) {
-	if tk, ok := r.tasks[n]; ok {
+	if tk := r.tasks[n]; tk != nil {
 		tk.site = site
-		r.tasks[n] = tk
 	}
 }
 
@@ -232,7 +260,12 @@ func (r *Resource) Largest(g uint64) int64 {
 }
 
 // Site returns what [Resource.SetSite] recorded for task n.
-func (r *Resource) Site(n int64) Site { return r.tasks[n].site }
+func (r *Resource) Site(n int64) Site {
+	if tk := r.tasks[n]; tk != nil {
+		return tk.site
+	}
+	return Site{}
+}
 
 // Wait is what a goroutine blocked on a Resource waits for.
 type Wait struct {
@@ -315,17 +348,14 @@ func (r *Resource) WaitsFor(g uint64, op Op, n int64) Wait {
 		w.Verb, w.State, w.Uncertain, w.Relation = "wait for", "not set", true, "set by"
 	case tracefmt.OpTaskDone:
 		w.Verb = fmt.Sprintf("get the result of task %d of", n)
-		tk, ok := r.tasks[n]
+		tk := r.tasks[n]
 		switch {
-		case !ok:
+		case tk == nil || tk.done:
 			w.Uncertain = true
 		case tk.started:
 			w.On, w.Relation, w.State = others([]uint64{tk.worker}), "running on", "task running"
 		default:
-			var ws []uint64
-			for h := range r.running {
-				ws = append(ws, h)
-			}
+			ws := r.runningOn()
 			w.State = fmt.Sprintf("task queued, %d of %d workers busy", len(ws), r.Size)
 			// A queued task starts when any worker is free; a pool
 			// below its size starts a new worker instead.
@@ -334,10 +364,7 @@ func (r *Resource) WaitsFor(g uint64, op Op, n int64) Wait {
 		}
 	case tracefmt.OpPoolShutdown:
 		w.Verb = "shut down"
-		var ws []uint64
-		for h := range r.running {
-			ws = append(ws, h)
-		}
+		ws := r.runningOn()
 		w.On, w.Relation = others(ws), "waiting for the tasks running on"
 		w.State = fmt.Sprintf("%d tasks running", len(ws))
 	default:
