@@ -54,13 +54,13 @@ var ErrShutdown = errors.New("pool: shut down")
 // Cost, on the 2-core machine of docs/performance.md (Go 1.26, amd64),
 // side by side in one run with golang.org/x/sync/errgroup limited to the
 // same number of goroutines (medians of 10 runs; docs/pool.md has the
-// table): a Submit followed by a Wait, one task at a time, takes 1002 ns,
-// 272 B and 4 allocations against 559 ns for errgroup's Go and Wait
-// (1.79x); in batches of 1000 Submits then Waits, 526 ns a task against
-// 449 ns (1.17x); Map over 1000 elements, 536 ns an element against
-// 447 ns (1.20x). About 350 ns and 2 allocations of each task are the
-// monitor's reports; with the tag condiagoff the same three take 623 ns
-// (1.21x), 265 ns (0.62x) and 196 ns (0.35x), errgroup starting a
+// table): a Submit followed by a Wait, one task at a time, takes 659 ns,
+// 160 B and 2 allocations against 455 ns for errgroup's Go and Wait
+// (1.45x); in batches of 1000 Submits then Waits, 427 ns a task against
+// 390 ns (1.10x); Map over 1000 elements, 374 ns an element against
+// 372 ns (1.0x). About 110 ns of each task are the monitor's reports
+// (no allocation); with the tag condiagoff the same three take 535 ns
+// (1.16x), 171 ns (0.47x) and 118 ns (0.33x), errgroup starting a
 // goroutine per task where the pool hands it to a running worker.
 // Reproduce with:
 //
