@@ -46,11 +46,11 @@ var (
 // Cost, on the 2-core machine of docs/performance.md (Go 1.26, amd64), side
 // by side with a buffered channel of the same capacity in one run
 // (medians of 10, docs/bench/queue.txt): a Put then a Get on one
-// goroutine take 32 ns against 30 ns for a send and a receive (1.1x), a
-// TryPut then a TryGet 36 ns against 30 ns for two selects with a default
+// goroutine take 31 ns against 29 ns for a send and a receive (1.1x), a
+// TryPut then a TryGet 35 ns against 29 ns for two selects with a default
 // case (1.2x); one producer and one consumer goroutine pass an item in
-// 51 ns against 44 ns with capacity 64 (1.15x) and in 217 ns against
-// 117 ns with capacity 1 (1.9x), where nearly every item makes a goroutine
+// 42 ns against 36 ns with capacity 64 (1.16x) and in 191 ns against
+// 107 ns with capacity 1 (1.8x), where nearly every item makes a goroutine
 // block. Nothing allocates, but the first goroutines to block in a queue
 // allocate their waiters (a struct and a channel each), which the queue
 // keeps for reuse. The monitor calls take 8 ns of the one-goroutine pair

@@ -30,17 +30,17 @@ import (
 // Cost, on the 2-core machine of docs/performance.md (Go 1.26, amd64),
 // side by side with x/sync in one run (medians of 10, raw output in
 // docs/bench/semaphore.txt): an uncontended Acquire(1)/Release(1) pair
-// takes 36.6 ns against 25.7 ns (1.42x), a TryAcquire(1)/Release(1) pair
-// 35.1 ns against 25.4 ns (1.38x), a pair on GOMAXPROCS goroutines that
-// never run short of permits 46.6 ns against 32.2 ns (1.45x), and on
+// takes 35.6 ns against 25.4 ns (1.40x), a TryAcquire(1)/Release(1) pair
+// 34.1 ns against 25.1 ns (1.36x), a pair on GOMAXPROCS goroutines that
+// never run short of permits 43.9 ns against 32.0 ns (1.37x), and on
 // GOMAXPROCS goroutines sharing one permit, so that Acquires often wait,
-// 297 ns against 234 ns (1.27x); none allocates but a wait (its waiter
+// 273 ns against 221 ns (1.23x); none allocates but a wait (its waiter
 // and channel, as x/sync's). The monitor's share is its two operation
 // records, about 12 ns a pair, half of it finding the calling
-// goroutine's state. NewWeighted takes 244 ns and 512 bytes in 3
-// allocations against 41 ns and 80 bytes, for the monitor's state (a
+// goroutine's state. NewWeighted takes 241 ns and 512 bytes in 3
+// allocations against 40 ns and 80 bytes, for the monitor's state (a
 // zero Weighted makes it on its first non-zero operation or wait). While
-// a trace is recorded (package trace), a pair takes 106 ns. With the
+// a trace is recorded (package trace), a pair takes 91 ns. With the
 // tag condiagoff, Weighted is x/sync's type. Reproduce with:
 //
 //	go test -run=NONE -bench=. -benchmem -count=10 ./sync/semaphore > new.txt
