@@ -32,7 +32,10 @@ func build(t *testing.T, ended bool, evs ...trace.Event) []byte {
 			}
 			e.Stack = stacks[e.Stack]
 		}
-		if e.Obj != 0 && !objs[e.Obj] && e.Kind != trace.EvObject {
+		if e.Kind == trace.EvObject {
+			objs[e.Obj] = true // described by the test itself
+		}
+		if e.Obj != 0 && !objs[e.Obj] {
 			objs[e.Obj] = true
 			kind := trace.ObjMutex
 			if e.Kind == trace.EvWGAdd || e.Kind == trace.EvWGWait {
