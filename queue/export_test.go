@@ -5,10 +5,10 @@ package queue
 func (q *Queue[T]) Waiters() (puts, gets int) {
 	q.mu.Lock()
 	defer q.mu.Unlock()
-	for w := q.putters.front(); w != nil; w = w.next {
+	for w := q.putters.Front(); w != nil; w = q.putters.Next(w) {
 		puts++
 	}
-	for w := q.getters.front(); w != nil; w = w.next {
+	for w := q.getters.Front(); w != nil; w = q.getters.Next(w) {
 		gets++
 	}
 	return puts, gets

@@ -77,7 +77,7 @@ type Queue[T any] struct {
 	n                int // items in buf
 	closed           bool
 	putters, getters waitList[T]
-	free             *waiter[T] // waiters kept for reuse, linked by next
+	free             waitList[T] // waiters kept for reuse
 	nfree            int
 
 	o *monitor.Lock // the monitor's state of the queue
@@ -258,10 +258,10 @@ func (q *Queue[T]) Close() {
 	if instrumented {
 		monitor.ObjectOp(q.o, monitor.OpQueueClose, int64(q.n))
 	}
-	for w := q.putters.popFront(); w != nil; w = q.putters.popFront() {
+	for w := q.putters.PopFront(); w != nil; w = q.putters.PopFront() {
 		w.wake(closed)
 	}
-	for w := q.getters.popFront(); w != nil; w = q.getters.popFront() {
+	for w := q.getters.PopFront(); w != nil; w = q.getters.PopFront() {
 		w.wake(closed)
 	}
 }
@@ -280,7 +280,7 @@ func (q *Queue[T]) Cap() int { return len(q.buf) }
 // put adds v to q, which has room: it hands v to the Get blocked longest,
 // if any (q is empty then), or appends it. q.mu is held.
 func (q *Queue[T]) put(v T) {
-	if w := q.getters.popFront(); w != nil {
+	if w := q.getters.PopFront(); w != nil {
 		w.v = v
 		if instrumented {
 			monitor.ObjectOp(q.o, monitor.OpQueuePut, int64(q.n))
@@ -309,7 +309,7 @@ func (q *Queue[T]) get() T {
 	if instrumented {
 		monitor.ObjectOp(q.o, monitor.OpQueueGet, int64(q.n))
 	}
-	if w := q.putters.popFront(); w != nil {
+	if w := q.putters.PopFront(); w != nil {
 		q.buf[q.index(q.n)] = w.v
 		q.n++
 		w.wake(served)
@@ -352,7 +352,7 @@ func (q *Queue[T]) block(ctx context.Context, l *waitList[T], w *waiter[T], op m
 	q.mu.Lock()
 	v, s := w.v, w.state
 	if s == waiting {
-		l.remove(w)
+		l.Remove(w)
 	} else if !woken {
 		<-w.ready // sent under q.mu, so it is there
 	}

@@ -1,5 +1,7 @@
 package queue
 
+import "github.com/condiag/condiag/internal/fifo"
+
 // A waiter is a goroutine blocked in Put or Get. It sits in one of its
 // queue's wait lists until another goroutine serves it or closes the
 // queue, which takes it out of the list, sets its state and sends one
@@ -8,9 +10,9 @@ package queue
 // free list once ready is empty again, so that a goroutine blocking again
 // allocates nothing.
 type waiter[T any] struct {
-	prev, next *waiter[T]
-	ready      chan struct{} // capacity 1: one send when state leaves waiting
-	state      state
+	links fifo.Links[waiter[T]]
+	ready chan struct{} // capacity 1: one send when state leaves waiting
+	state state
 	// v is the item of a blocked Put, until a Get moves it into the
 	// queue, or the item handed to a blocked Get.
 	v T
@@ -32,45 +34,11 @@ func (w *waiter[T]) wake(s state) {
 	w.ready <- struct{}{}
 }
 
+// Links makes waiters elements of a [fifo.List].
+func (w *waiter[T]) Links() *fifo.Links[waiter[T]] { return &w.links }
+
 // waitList is a FIFO of waiters, oldest first.
-type waitList[T any] struct {
-	head, tail *waiter[T]
-}
-
-func (l *waitList[T]) front() *waiter[T] { return l.head }
-
-func (l *waitList[T]) pushBack(w *waiter[T]) {
-	w.prev, w.next = l.tail, nil
-	if l.tail == nil {
-		l.head = w
-	} else {
-		l.tail.next = w
-	}
-	l.tail = w
-}
-
-func (l *waitList[T]) remove(w *waiter[T]) {
-	if w.prev == nil {
-		l.head = w.next
-	} else {
-		w.prev.next = w.next
-	}
-	if w.next == nil {
-		l.tail = w.prev
-	} else {
-		w.next.prev = w.prev
-	}
-	w.prev, w.next = nil, nil
-}
-
-// popFront removes and returns the oldest waiter, or nil.
-func (l *waitList[T]) popFront() *waiter[T] {
-	w := l.head
-	if w != nil {
-		l.remove(w)
-	}
-	return w
-}
+type waitList[T any] = fifo.List[waiter[T], *waiter[T]]
 
 // maxFree bounds the waiters a queue keeps for reuse.
 const maxFree = 8
@@ -78,15 +46,14 @@ const maxFree = 8
 // park returns a waiter appended to l, holding v. The queue's mutex is
 // held.
 func (q *Queue[T]) park(l *waitList[T], v T) *waiter[T] {
-	w := q.free
+	w := q.free.PopFront()
 	if w != nil {
-		q.free, q.nfree = w.next, q.nfree-1
-		w.next = nil
+		q.nfree--
 	} else {
 		w = &waiter[T]{ready: make(chan struct{}, 1)}
 	}
 	w.state, w.v = waiting, v
-	l.pushBack(w)
+	l.PushBack(w)
 	return w
 }
 
@@ -96,7 +63,7 @@ func (q *Queue[T]) release(w *waiter[T]) {
 	var zero T
 	w.v = zero
 	if q.nfree < maxFree {
-		w.next, q.free = q.free, w
+		q.free.PushBack(w)
 		q.nfree++
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"context"
 	"sync"
 
+	"github.com/condiag/condiag/internal/fifo"
 	"github.com/condiag/condiag/internal/monitor"
 )
 
@@ -54,10 +55,10 @@ type Weighted struct {
 	// those granted to waiters that have not run yet; cur <= size, and
 	// cur < 0 only after a Release of more than held (which panicked).
 	size, cur int64
-	// head and tail are the queue of waiters, in arrival order. A
-	// waiter at the head that asks for more than size-cur holds back
+	// waiters are the waiters, in arrival order. A waiter at the
+	// front that asks for more than size-cur holds back
 	// every waiter behind it.
-	head, tail *waiter
+	waiters fifo.List[waiter, *waiter]
 	// obj is the monitor's state; nil until first needed for a zero
 	// Weighted.
 	obj *monitor.Lock
@@ -66,11 +67,14 @@ type Weighted struct {
 // A waiter is a goroutine queued in Acquire. Its fields but ready are
 // guarded by the Weighted's mu.
 type waiter struct {
-	n          int64
-	ready      chan struct{} // closed once granted
-	granted    bool          // n permits were counted in cur for it
-	prev, next *waiter
+	n       int64
+	ready   chan struct{} // closed once granted
+	granted bool          // n permits were counted in cur for it
+	links   fifo.Links[waiter]
 }
+
+// Links makes waiters elements of a [fifo.List].
+func (w *waiter) Links() *fifo.Links[waiter] { return &w.links }
 
 // NewWeighted creates a new weighted semaphore with the given maximum
 // combined weight for concurrent access. NewWeighted panics if n is
@@ -110,7 +114,7 @@ func (s *Weighted) Acquire(ctx context.Context, n int64) error {
 		return ctx.Err()
 	default:
 	}
-	if s.size-s.cur >= n && s.head == nil {
+	if s.size-s.cur >= n && s.waiters.Front() == nil {
 		s.cur += n
 		s.acquired(n)
 		s.mu.Unlock()
@@ -132,7 +136,7 @@ func (s *Weighted) wait(ctx context.Context, done <-chan struct{}, n int64) erro
 		return ctx.Err()
 	}
 	w := &waiter{n: n, ready: make(chan struct{})}
-	s.push(w)
+	s.waiters.PushBack(w)
 	g.BlockOn(s.object(), monitor.OpSemAcquire, n)
 	s.mu.Unlock()
 	select {
@@ -151,8 +155,8 @@ func (s *Weighted) wait(ctx context.Context, done <-chan struct{}, n int64) erro
 			s.cur -= n
 			s.notify()
 		} else {
-			front := s.head == w
-			s.remove(w)
+			front := s.waiters.Front() == w
+			s.waiters.Remove(w)
 			if front && s.size > s.cur {
 				s.notify() // the waiters behind w may fit now
 			}
@@ -175,7 +179,7 @@ func (s *Weighted) TryAcquire(n int64) bool {
 		panic("semaphore: n < 0")
 	}
 	s.mu.Lock()
-	ok := s.size-s.cur >= n && s.head == nil
+	ok := s.size-s.cur >= n && s.waiters.Front() == nil
 	if ok {
 		s.cur += n
 		s.acquired(n)
@@ -216,9 +220,9 @@ func (s *Weighted) acquired(n int64) {
 // while they fit. It stops at the first that does not: letting smaller
 // requests overtake it would starve large ones. s.mu is held.
 func (s *Weighted) notify() {
-	for w := s.head; w != nil && s.size-s.cur >= w.n; w = s.head {
+	for w := s.waiters.Front(); w != nil && s.size-s.cur >= w.n; w = s.waiters.Front() {
 		s.cur += w.n
-		s.remove(w)
+		s.waiters.Remove(w)
 		w.granted = true
 		close(w.ready)
 	}
@@ -236,30 +240,4 @@ func (s *Weighted) object() *monitor.Lock {
 //go:noinline
 func (s *Weighted) newObject() {
 	s.obj = monitor.NewResource(monitor.KindSemaphore, s.size, &s.mu)
-}
-
-// push queues w last. s.mu is held.
-func (s *Weighted) push(w *waiter) {
-	w.prev = s.tail
-	if s.tail == nil {
-		s.head = w
-	} else {
-		s.tail.next = w
-	}
-	s.tail = w
-}
-
-// remove takes w out of the queue. s.mu is held.
-func (s *Weighted) remove(w *waiter) {
-	if w.prev == nil {
-		s.head = w.next
-	} else {
-		w.prev.next = w.next
-	}
-	if w.next == nil {
-		s.tail = w.prev
-	} else {
-		w.next.prev = w.prev
-	}
-	w.prev, w.next = nil, nil
 }
