@@ -26,7 +26,8 @@ type Resource struct {
 
 	// semaphore
 	holders []permits
-	handed  bool // permits released by a goroutine that did not hold them
+	index   map[uint64]int // holders by goroutine, once there are many
+	handed  bool           // permits released by a goroutine that did not hold them
 
 	// queue
 	producers, consumers gset
@@ -47,6 +48,44 @@ type Resource struct {
 type permits struct {
 	g uint64
 	n int64
+	// released says the goroutine released permits it held itself
+	// before: it uses the semaphore like a lock. Permits of a goroutine
+	// not seen doing so may be meant for another to release (acquired
+	// for a worker it starts, say).
+	released bool
+}
+
+// manyHolders is how many holders a semaphore keeps in a plain slice;
+// past it they are indexed by goroutine.
+const manyHolders = 16
+
+func (r *Resource) holder(g uint64) int {
+	if r.index != nil {
+		if i, ok := r.index[g]; ok {
+			return i
+		}
+		return -1
+	}
+	for i := range r.holders {
+		if r.holders[i].g == g {
+			return i
+		}
+	}
+	return -1
+}
+
+// dropEmpty removes the holders that hold nothing, keeping those known
+// to release their own permits (their history matters for their next
+// wait) unless there are many.
+func (r *Resource) dropEmpty() {
+	keep := len(r.holders) <= manyHolders
+	r.holders = slices.DeleteFunc(r.holders, func(p permits) bool { return p.n <= 0 && !(keep && p.released) })
+	if r.index != nil || len(r.holders) > manyHolders {
+		r.index = make(map[uint64]int, len(r.holders))
+		for i, p := range r.holders {
+			r.index[p.g] = i
+		}
+	}
 }
 
 type task struct {
@@ -100,18 +139,27 @@ func (r *Resource) Apply(g uint64, op Op, n int64, t time.Duration) time.Duratio
 	case tracefmt.OpSize:
 		r.Size = n
 	case tracefmt.OpSemAcquire:
-		for i := range r.holders {
-			if r.holders[i].g == g {
-				r.holders[i].n += n
-				return 0
-			}
+		if n <= 0 {
+			return 0 // nothing held (or a corrupt trace)
 		}
-		r.holders = append(r.holders, permits{g, n})
+		if i := r.holder(g); i >= 0 {
+			r.holders[i].n += n
+			return 0
+		}
+		r.holders = append(r.holders, permits{g: g, n: n})
+		if r.index != nil {
+			r.index[g] = len(r.holders) - 1
+		} else if len(r.holders) > manyHolders {
+			r.dropEmpty() // builds the index
+		}
 	case tracefmt.OpSemRelease:
-		i := slices.IndexFunc(r.holders, func(p permits) bool { return p.g == g })
-		if i >= 0 {
+		if n <= 0 {
+			return 0
+		}
+		if i := r.holder(g); i >= 0 && r.holders[i].n > 0 {
 			take := min(n, r.holders[i].n)
 			r.holders[i].n -= take
+			r.holders[i].released = true
 			n -= take
 		}
 		if n > 0 {
@@ -125,7 +173,7 @@ func (r *Resource) Apply(g uint64, op Op, n int64, t time.Duration) time.Duratio
 				n -= take
 			}
 		}
-		r.holders = slices.DeleteFunc(r.holders, func(p permits) bool { return p.n <= 0 })
+		r.dropEmpty()
 	case tracefmt.OpQueuePut:
 		r.producers.add(g)
 		r.items = n
@@ -250,6 +298,7 @@ func (r *Resource) SetSite(n int64, site Site) {
 // Largest returns the most permits a goroutine other than g holds, for a
 // semaphore.
 func (r *Resource) Largest(g uint64) int64 {
+	// (The holders that hold nothing count for nothing.)
 	var m int64
 	for _, p := range r.holders {
 		if p.g != g {
@@ -302,12 +351,17 @@ func (r *Resource) WaitsFor(g uint64, op Op, n int64) Wait {
 		w.Verb = fmt.Sprintf("acquire %d permit%s of", n, plural(n))
 		var held, mine int64
 		var hs []uint64
+		trusted := true
 		for _, p := range r.holders {
+			if p.n <= 0 {
+				continue
+			}
 			held += p.n
 			if p.g == g {
 				mine = p.n // released, if at all, by another goroutine
 			} else {
 				hs = append(hs, p.g)
+				trusted = trusted && p.released
 			}
 		}
 		if r.Size > 0 {
@@ -317,7 +371,9 @@ func (r *Resource) WaitsFor(g uint64, op Op, n int64) Wait {
 		// Permits are often handed over: acquired by one goroutine for
 		// another to release. A waiter that holds permits may be
 		// waiting for others to release its own.
-		w.Uncertain = r.handed || mine > 0
+		// Nor is a holder known to release its own permits until it
+		// did once.
+		w.Uncertain = r.handed || mine > 0 || !trusted
 		if r.Size > 0 && n > r.Size {
 			w.State = fmt.Sprintf("more than its %d permits: never granted", r.Size)
 			w.On, w.Uncertain = nil, false

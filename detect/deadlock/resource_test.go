@@ -99,9 +99,24 @@ func TestResourceWaitsFor(t *testing.T) {
 	}{{
 		name: "semaphore holders",
 		kind: "Semaphore", size: 4,
-		ops: []op{{1, tracefmt.OpSemAcquire, 2}, {2, tracefmt.OpSemAcquire, 1}, {3, tracefmt.OpSemAcquire, 1}, {3, tracefmt.OpSemRelease, 1}},
-		g:   4, wait: tracefmt.OpSemAcquire, n: 2,
+		ops: []op{
+			{1, tracefmt.OpSemAcquire, 2}, {1, tracefmt.OpSemRelease, 2}, {1, tracefmt.OpSemAcquire, 2},
+			{2, tracefmt.OpSemAcquire, 1}, {2, tracefmt.OpSemRelease, 1}, {2, tracefmt.OpSemAcquire, 1},
+			{3, tracefmt.OpSemAcquire, 1}, {3, tracefmt.OpSemRelease, 1},
+		},
+		g: 4, wait: tracefmt.OpSemAcquire, n: 2,
 		on: []int64{1, 2}, any: true,
+	}, {
+		// The usual hand-off: goroutine 1 acquires for a worker that
+		// will release; it was never seen releasing its own.
+		name: "semaphore holder not known to release its own",
+		kind: "Semaphore", size: 4,
+		ops: []op{
+			{1, tracefmt.OpSemAcquire, 1},
+			{2, tracefmt.OpSemAcquire, 1}, {2, tracefmt.OpSemRelease, 1}, {2, tracefmt.OpSemAcquire, 3},
+		},
+		g: 3, wait: tracefmt.OpSemAcquire, n: 1,
+		on: []int64{1, 2}, any: true, uncertain: true,
 	}, {
 		name: "semaphore released for another goroutine",
 		kind: "Semaphore", size: 1,

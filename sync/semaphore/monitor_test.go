@@ -36,6 +36,12 @@ func TestDeadlockReported(t *testing.T) {
 	}()
 	<-locked
 	go func() { // g1
+		// g1 uses the semaphore like a lock, releasing its own
+		// permits: until a holder did so once, it might be holding
+		// them for another goroutine to release, and its wait proves
+		// no cycle.
+		sem.Acquire(context.Background(), 1)
+		sem.Release(1)
 		if err := sem.Acquire(context.Background(), 2); err != nil {
 			t.Error(err)
 		}
@@ -90,6 +96,24 @@ func TestGrantedPermitsBelongToWaiter(t *testing.T) {
 	ready, release, granted := make(chan bool), make(chan bool), make(chan bool)
 	g3err := make(chan error, 1)
 	done := make(chan bool)
+	// g2 first uses the semaphore like a lock, releasing its own permit
+	// (see TestDeadlockReported), then waits for g3's.
+	warm, start := make(chan bool), make(chan bool)
+	go func() { // g2
+		sem.Acquire(context.Background(), 1)
+		sem.Release(1)
+		warm <- true
+		<-start
+		if err := sem.Acquire(context.Background(), 1); err != nil {
+			t.Error(err)
+		}
+		granted <- true
+		mu.Lock() // waits for g3
+		mu.Unlock()
+		sem.Release(1)
+		close(done)
+	}()
+	<-warm
 	go func() { // g3
 		sem.Acquire(context.Background(), 1)
 		mu.Lock()
@@ -100,16 +124,7 @@ func TestGrantedPermitsBelongToWaiter(t *testing.T) {
 		mu.Unlock()
 	}()
 	<-ready
-	go func() { // g2
-		if err := sem.Acquire(context.Background(), 1); err != nil {
-			t.Error(err)
-		}
-		granted <- true
-		mu.Lock() // waits for g3
-		mu.Unlock()
-		sem.Release(1)
-		close(done)
-	}()
+	start <- true
 	waitBlocked(t, sem, 1)
 	release <- true
 	<-granted
@@ -203,4 +218,44 @@ func recorded(id string) bool {
 		}
 	}
 	return false
+}
+
+// TestHandOffNoFinding: M acquires the permit for a goroutine it starts,
+// which releases it later (the usual pattern); meanwhile Y, holding mu,
+// waits for the permit and M waits for mu. The program completes: the
+// wait for M's permit must not be taken for a deadlock.
+func TestHandOffNoFinding(t *testing.T) {
+	found := watch(t)
+	sem := semaphore.NewWeighted(1)
+	var mu sync.Mutex
+	locked, acquired := make(chan bool), make(chan bool)
+	done := make(chan bool, 2)
+	go func() { // Y
+		mu.Lock()
+		locked <- true
+		<-acquired
+		if err := sem.Acquire(context.Background(), 1); err != nil {
+			t.Error(err)
+		}
+		mu.Unlock()
+		sem.Release(1)
+		done <- true
+	}()
+	<-locked
+	go func() { // M
+		sem.Acquire(context.Background(), 1)
+		go func() { // C, which releases M's permit
+			time.Sleep(600 * time.Millisecond) // more than two watchdog ticks
+			sem.Release(1)
+		}()
+		acquired <- true
+		mu.Lock()
+		mu.Unlock()
+		done <- true
+	}()
+	<-done
+	<-done
+	if f, ok := waitFinding(found, "DL1002", "permit", 200*time.Millisecond); ok {
+		t.Errorf("false deadlock on a program that completed: %s", f.Message)
+	}
 }
