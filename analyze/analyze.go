@@ -236,7 +236,7 @@ func (p *proc) workAtEnd() {
 			continue
 		}
 		w := o.res.Pending()
-		if w.Items == 0 && len(w.Unobserved) == 0 {
+		if w.Items == 0 && len(w.Unobserved) == 0 && w.More == 0 {
 			continue
 		}
 		f := report.New("LK3003")
@@ -244,7 +244,7 @@ func (p *proc) workAtEnd() {
 		lk := o.lockInfo().Report()
 		f.Locks = []report.Lock{lk}
 		f.Location = lk.FirstLocked
-		if len(w.Unobserved) > 0 {
+		if len(w.Unobserved) > 0 || w.More > 0 {
 			var at []report.Frame
 			for _, site := range w.Sites {
 				var fr report.Frame
@@ -253,7 +253,7 @@ func (p *proc) workAtEnd() {
 				}
 				at = append(at, fr)
 			}
-			f.Message = leakmsg.Unobserved(lk, w.Unobserved, at)
+			f.Message = leakmsg.Unobserved(lk, w.Unobserved, at, w.More)
 			if len(at) > 0 && !at[0].IsZero() {
 				f.Location = at[0]
 			}

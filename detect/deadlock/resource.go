@@ -43,7 +43,20 @@ type Resource struct {
 	free    []*task // done with, for reuse: a pool's tasks come and go fast
 	running int     // tasks started and not done
 	queued  int     // tasks submitted and not started nor done
+	// forgotten are the first tasks that ended with nobody asking for
+	// their results (they leave tasks, so that a program that never
+	// asks does not grow it), and lost counts those past the first.
+	forgotten []forgottenTask
+	lost      int64
 }
+
+type forgottenTask struct {
+	id   int64
+	site Site
+}
+
+// maxForgotten bounds the forgotten tasks a pool remembers one by one.
+const maxForgotten = 32
 
 type permits struct {
 	g uint64
@@ -198,6 +211,9 @@ func (r *Resource) Apply(g uint64, op Op, n int64, t time.Duration) time.Duratio
 		// The parties waiting return with an error; those of the next
 		// round are likely the same.
 	case tracefmt.OpTaskSubmit:
+		if r.tasks[n] != nil {
+			return 0 // submitted twice: a corrupt trace
+		}
 		tk := r.newTask(n)
 		tk.submitted = -1
 		if r.Busy() {
@@ -206,9 +222,11 @@ func (r *Resource) Apply(g uint64, op Op, n int64, t time.Duration) time.Duratio
 		r.queued++
 	case tracefmt.OpTaskStart:
 		tk := r.tasks[n]
-		if tk == nil { // submitted before the trace began
+		if tk == nil {
+			// Submitted before the trace began: whether its result
+			// was asked for then is unknown.
 			tk = r.newTask(n)
-			tk.submitted = -1
+			tk.submitted, tk.observed = -1, true
 		} else if !tk.done {
 			r.queued--
 		}
@@ -227,16 +245,23 @@ func (r *Resource) Apply(g uint64, op Op, n int64, t time.Duration) time.Duratio
 				r.queued--
 			}
 			tk.done = true
-			if tk.observed {
-				r.dropTask(n, tk)
+			if !tk.observed {
+				// Nobody asked for its result yet; maybe nobody will.
+				if len(r.forgotten) < maxForgotten {
+					r.forgotten = append(r.forgotten, forgottenTask{n, tk.site})
+				} else {
+					r.lost++
+				}
 			}
+			r.dropTask(n, tk)
 		}
 	case tracefmt.OpTaskObserved:
 		if tk := r.tasks[n]; tk != nil {
 			tk.observed = true
-			if tk.done {
-				r.dropTask(n, tk)
-			}
+		} else if i := slices.IndexFunc(r.forgotten, func(f forgottenTask) bool { return f.id == n }); i >= 0 {
+			r.forgotten = slices.Delete(r.forgotten, i, i+1) // asked for after all
+		} else if r.lost > 0 {
+			r.lost--
 		}
 	}
 	return 0
@@ -442,19 +467,26 @@ type Pending struct {
 	Items      int64   // a queue's items
 	Unobserved []int64 // a pool's tasks whose result nobody asked for, by id
 	Sites      []Site  // where each was submitted, as given to SetSite
+	More       int64   // and so many more, not remembered one by one
 	Closed     bool    // the queue is closed
 }
 
 // Pending returns the work left in r.
 func (r *Resource) Pending() Pending {
-	p := Pending{Items: r.items, Closed: r.closed}
+	p := Pending{Items: r.items, Closed: r.closed, More: r.lost}
+	for _, f := range r.forgotten {
+		p.Unobserved = append(p.Unobserved, f.id)
+		p.Sites = append(p.Sites, f.site)
+	}
+	var open []int64
 	for id, tk := range r.tasks {
 		if !tk.observed {
-			p.Unobserved = append(p.Unobserved, id)
+			open = append(open, id)
 		}
 	}
-	slices.Sort(p.Unobserved)
-	for _, id := range p.Unobserved {
+	slices.Sort(open)
+	for _, id := range open {
+		p.Unobserved = append(p.Unobserved, id)
 		p.Sites = append(p.Sites, r.tasks[id].site)
 	}
 	return p

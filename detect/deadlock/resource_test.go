@@ -271,3 +271,28 @@ func TestBlockedFindingResource(t *testing.T) {
 		t.Errorf("DL1005 Message = %s", h.Message)
 	}
 }
+
+// TestResourceForgottenBounded: a program that never asks for its
+// results (fire and forget) does not grow the pool's state.
+func TestResourceForgottenBounded(t *testing.T) {
+	r := NewResource("Pool", 4)
+	const n = 10000
+	for id := int64(1); id <= n; id++ {
+		r.Apply(1, tracefmt.OpTaskSubmit, id, 0)
+		r.Apply(2, tracefmt.OpTaskStart, id, 0)
+		r.Apply(2, tracefmt.OpTaskDone, id, 0)
+	}
+	if len(r.tasks) != 0 || len(r.forgotten) != maxForgotten {
+		t.Fatalf("%d tasks and %d forgotten kept, want 0 and %d", len(r.tasks), len(r.forgotten), maxForgotten)
+	}
+	p := r.Pending()
+	if got := int64(len(p.Unobserved)) + p.More; got != n || p.Unobserved[0] != 1 {
+		t.Errorf("Pending: %d tasks listed and %d more, want %d in all, from task 1", len(p.Unobserved), p.More, n)
+	}
+	// Asked for late: one remembered, one not.
+	r.Apply(1, tracefmt.OpTaskObserved, 1, 0)
+	r.Apply(1, tracefmt.OpTaskObserved, n, 0)
+	if p := r.Pending(); int64(len(p.Unobserved))+p.More != n-2 || slices.Contains(p.Unobserved, 1) {
+		t.Errorf("after two late Waits: %d listed and %d more", len(p.Unobserved), p.More)
+	}
+}

@@ -280,15 +280,15 @@ func workLeft(sc scope, gs []gstack.Goroutine) []report.Finding {
 		lk := w.Object.Report()
 		f.Locks = []report.Lock{lk}
 		f.Location = lk.FirstLocked
-		if len(w.Unobserved) > 0 {
-			f.Message = leakmsg.Unobserved(lk, w.Unobserved, w.Submitted)
+		if len(w.Unobserved) > 0 || w.More > 0 {
+			f.Message = leakmsg.Unobserved(lk, w.Unobserved, w.Submitted, w.More)
 			if len(w.Submitted) > 0 && !w.Submitted[0].IsZero() {
 				f.Location = w.Submitted[0]
 			}
 		} else {
 			f.Message = leakmsg.Untaken(lk, w.Items, w.Closed)
 		}
-		key := fmt.Sprintf("%d %d %v", lk.ID, w.Items, w.Unobserved)
+		key := fmt.Sprintf("%d %d %d", lk.ID, w.Items, int64(len(w.Unobserved))+w.More)
 		workMu.Lock()
 		seen := workReported[key]
 		workReported[key] = true

@@ -135,13 +135,13 @@ func Untaken(lk report.Lock, items int64, closed bool) string {
 
 // Unobserved words the message of an LK3003 for a pool whose tasks
 // (by id, each submitted at the frame of the same index, zero if
-// unknown) returned results nobody asked for.
-func Unobserved(lk report.Lock, tasks []int64, submitted []report.Frame) string {
+// unknown), and more others not remembered one by one, returned results
+// nobody asked for.
+func Unobserved(lk report.Lock, tasks []int64, submitted []report.Frame, more int64) string {
 	const listed = 5
 	var parts []string
 	for i, id := range tasks {
 		if i == listed {
-			parts = append(parts, fmt.Sprintf("and %d more", len(tasks)-listed))
 			break
 		}
 		p := fmt.Sprintf("task %d", id)
@@ -150,7 +150,10 @@ func Unobserved(lk report.Lock, tasks []int64, submitted []report.Frame) string 
 		}
 		parts = append(parts, p)
 	}
-	n := int64(len(tasks))
+	n := int64(len(tasks)) + more
+	if rest := n - int64(len(parts)); rest > 0 {
+		parts = append(parts, fmt.Sprintf("and %d more", rest))
+	}
 	return fmt.Sprintf("%s (created at %s): nobody asked for the result%s of %d task%s: %s",
 		lk.Label(), lk.FirstLocked, plural(n), n, plural(n), strings.Join(parts, ", "))
 }

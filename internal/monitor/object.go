@@ -272,7 +272,7 @@ func PendingWork() []Work {
 		l.guard.Lock()
 		p := l.res.Pending()
 		l.guard.Unlock()
-		if p.Items == 0 && len(p.Unobserved) == 0 {
+		if p.Items == 0 && len(p.Unobserved) == 0 && p.More == 0 {
 			continue
 		}
 		w := Work{Object: l.Info(), Creator: int64(l.creator), Pending: p}
