@@ -7,6 +7,7 @@ import (
 
 	"github.com/condiag/condiag/detect/deadlock"
 	"github.com/condiag/condiag/detect/starve"
+	"github.com/condiag/condiag/internal/tracefmt"
 	"github.com/condiag/condiag/report"
 	"github.com/condiag/condiag/trace"
 )
@@ -52,6 +53,7 @@ type object struct {
 	count    int64 // wait group counter
 	announce bool
 	res      *deadlock.Resource // for a semaphore, barrier, event, queue or pool
+	grants   uint64             // write acquisitions, as the monitor counts them
 }
 
 // resource returns o's wait-for state, made on first use.
@@ -109,8 +111,10 @@ type request struct {
 	blocked bool
 	since   time.Duration // when it blocked
 	seq     uint64        // number of the wait, when blocked
-	// For a lock: whether it was read-held when the wait began.
+	// For a lock: whether it was read-held when the wait began, and
+	// its write acquisitions then.
 	readHeld bool
+	grants   uint64
 	// For a wait on an object: the operation and its argument, and the
 	// most permits another goroutine held (a semaphore).
 	op      trace.Op
@@ -302,10 +306,14 @@ func (p *proc) event(e *trace.Event) {
 		p.grant(g)
 	case trace.EvOp:
 		p.grant(g)
-		p.op(g, e)
+		if validOp(e) {
+			p.op(g, e)
+		}
 	case trace.EvOpBlock:
 		p.grant(g)
-		p.blockOn(g, e)
+		if validOp(e) {
+			p.blockOn(g, e)
+		}
 	case trace.EvOpUnblock:
 		p.unblockOp(g, e)
 	case trace.EvTryLock, trace.EvTryRLock:
@@ -494,6 +502,7 @@ func (p *proc) grant(g *grout) {
 func (p *proc) acquired(g *grout, o *object, m mode, try bool, stack trace.StackID) {
 	if m == write {
 		o.owner = g.id
+		o.grants++
 	}
 	if g.n == maxHeld {
 		g.overflow++
@@ -553,7 +562,7 @@ func (p *proc) block(g *grout, e *trace.Event) {
 	}
 	p.waitSeq++
 	req.blocked, req.since, req.seq = true, e.Time, p.waitSeq
-	req.readHeld = req.o.owner == 0
+	req.readHeld, req.grants = req.o.owner == 0, req.o.grants
 	p.waitBegan(g, e.Time)
 }
 
@@ -582,10 +591,16 @@ func (p *proc) unblock(g *grout, e *trace.Event) {
 	}
 	if f, ok := p.starve.LockWaited(starve.LockWait{
 		Goroutine: int64(g.id), Lock: req.o.lockInfo(), Mode: req.mode, Waited: waited,
-		Overtaken: int(e.Arg), ReadHeld: req.readHeld, Stack: p.r.Stack(req.stack),
+		Overtaken: int(e.Arg), ReadHeld: req.readHeld && req.o.grants == req.grants, Stack: p.r.Stack(req.stack),
 	}); ok {
 		p.report(f)
 	}
+}
+
+// validOp reports whether e names an operation this version knows, on
+// an object: others (from a newer condiag, or corrupt) are left out.
+func validOp(e *trace.Event) bool {
+	return e.Obj != 0 && e.Arg > 0 && e.Arg < int64(tracefmt.NumOps)
 }
 
 // op applies an operation on a semaphore, barrier, event, queue or pool,

@@ -99,3 +99,25 @@ func TestObjectWaits(t *testing.T) {
 		t.Errorf("LK3003 message %q", m)
 	}
 }
+
+func TestWriterStarvation(t *testing.T) {
+	rw := trace.Event{Kind: trace.EvObject, G: 1, Obj: 1, Arg: int64(trace.ObjRWMutex), Stack: 100}
+	rlock := trace.Event{Kind: trace.EvRLock, G: 1, Time: 1 * ms, Obj: 1, Stack: 10}
+	wait := []trace.Event{lock(2, 2*ms, 1, 20), ev(trace.EvBlock, 2, 3*ms, 1)}
+	runlock := ev(trace.EvRUnlock, 1, 250*ms, 1)
+	granted := []trace.Event{{Kind: trace.EvUnblock, G: 2, Time: 300 * ms, Obj: 1}, ev(trace.EvUnlock, 2, 301*ms, 1)}
+	// G2's Lock waits 297ms for G1's read hold: ST4002.
+	evs := append(append(append([]trace.Event{rw, rlock}, wait...), runlock), granted...)
+	got, _ := findings(t, build(t, false, evs...), analyze.Options{})
+	if !slices.Equal(got, []string{"/src/main.go:20 ST4002"}) {
+		t.Errorf("writer behind a reader: %v, want ST4002 at line 20", got)
+	}
+	// G3, a writer, takes the lock while G2 waits: G2 was kept out by
+	// a writer too, not by readers only.
+	evs = append(append(append([]trace.Event{rw, rlock}, wait...), runlock,
+		trace.Event{Kind: trace.EvTryLock, G: 3, Time: 260 * ms, Obj: 1, Stack: 30}, ev(trace.EvUnlock, 3, 280*ms, 1)), granted...)
+	got, _ = findings(t, build(t, false, evs...), analyze.Options{})
+	if len(got) != 0 {
+		t.Errorf("writer behind a reader and a writer: %v, want nothing", got)
+	}
+}

@@ -204,7 +204,13 @@ func (r *Resource) Apply(g uint64, op Op, n int64, t time.Duration) time.Duratio
 			}
 			r.gen = n
 		}
-		if !slices.Contains(r.arrived, g) {
+		// A goroutine arrives once a round (it blocks until the round
+		// trips or breaks); a repeat (after a Reset) is looked for in
+		// small barriers only, and the list is bounded for a corrupt
+		// trace.
+		switch {
+		case len(r.arrived) <= 64 && slices.Contains(r.arrived, g):
+		case len(r.arrived) < 1<<16:
 			r.arrived = append(r.arrived, g)
 		}
 	case tracefmt.OpBarrierBreak:
@@ -414,7 +420,16 @@ func (r *Resource) WaitsFor(g uint64, op Op, n int64) Wait {
 		w.On, w.Any, w.Uncertain, w.Relation = others(r.producers.gs), true, r.producers.over, "put into only by"
 	case tracefmt.OpBarrierWait:
 		w.Verb = "wait at"
-		missing := slices.DeleteFunc(slices.Clone(r.prev), func(h uint64) bool { return slices.Contains(r.arrived, h) })
+		here := make(map[uint64]bool, len(r.arrived))
+		for _, h := range r.arrived {
+			here[h] = true
+		}
+		var missing []uint64
+		for _, h := range r.prev {
+			if !here[h] {
+				missing = append(missing, h)
+			}
+		}
 		if r.Size > 0 {
 			w.State = fmt.Sprintf("%d of %d parties arrived", len(r.arrived), r.Size)
 		}

@@ -238,13 +238,17 @@ func (g *G) Waited() {
 	}
 	l.nwait.Add(-1)
 	waited := time.Duration(nanotime() - g.waitStart)
-	overtaken := 0
+	overtaken, readHeld := 0, false
 	if g.waitMode == Write {
 		// Write acquisitions since the wait began, less those of the
 		// goroutines that were blocked ahead of g: the others asked
 		// after g and went first. The lock is held now, so grants is
 		// ordered.
-		overtaken = max(0, int(l.grants-g.waitGrants)-int(g.waitAhead))
+		writes := int(l.grants - g.waitGrants)
+		overtaken = max(0, writes-int(g.waitAhead))
+		// Kept out by readers only: nobody held it for writing when
+		// the wait began, and no writer took it since.
+		readHeld = g.waitReadHeld && writes == 0
 	}
 	if r := recording.Load(); r != nil {
 		if l.tstate.Load() != r.want {
@@ -257,17 +261,17 @@ func (g *G) Waited() {
 	}
 	g.waitLock.Store(nil)
 	if waited >= starve.LockFloor() {
-		g.checkStarved(l, waited, overtaken)
+		g.checkStarved(l, waited, overtaken, readHeld)
 	}
 }
 
 // checkStarved reports a lock wait that was starvation.
 //
 //go:noinline
-func (g *G) checkStarved(l *Lock, waited time.Duration, overtaken int) {
+func (g *G) checkStarved(l *Lock, waited time.Duration, overtaken int, readHeld bool) {
 	if f, ok := starve.Online().LockWaited(starve.LockWait{
 		Goroutine: int64(g.goid), Lock: l.Info(), Mode: g.waitMode, Waited: waited,
-		Overtaken: overtaken, ReadHeld: g.waitReadHeld, Stack: frames(stackPCs(2)),
+		Overtaken: overtaken, ReadHeld: readHeld, Stack: frames(stackPCs(2)),
 	}); ok {
 		sink.ReportAsync(f)
 	}
