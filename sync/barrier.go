@@ -305,3 +305,7 @@ func (b *Barrier) Broken() bool {
 	defer b.mu.Unlock()
 	return b.broken != nil
 }
+
+// SetName gives b a name for condiag's reports ("jobs.start" instead of
+// "Barrier#3"), as [SetName] does for a lock.
+func (b *Barrier) SetName(name string) { b.mon.setName(name) }

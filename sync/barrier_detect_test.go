@@ -25,6 +25,7 @@ func TestBarrierDeadlock(t *testing.T) {
 	defer condiag.SetHandler(old)
 	mark := len(deadlock.Findings())
 	b := sync.NewBarrier(2)
+	b.SetName("rounds")
 	var mu sync.Mutex
 	sync.SetClass(&mu, runName("TestBarrierDeadlock")) // a new finding in each run of -count
 	ctx, cancel := context.WithCancel(context.Background())
@@ -86,7 +87,7 @@ func TestBarrierDeadlock(t *testing.T) {
 	t.Logf("%s", found.Message)
 	var text strings.Builder
 	report.WriteText(&text, []report.Finding{*found})
-	for _, want := range []string{"barrier_detect_test.go", "wait at", "Mutex"} {
+	for _, want := range []string{"barrier_detect_test.go", "wait at rounds (", "Mutex"} {
 		if !strings.Contains(text.String(), want) {
 			t.Errorf("the report does not say %q:\n%s", want, text.String())
 		}

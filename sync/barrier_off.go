@@ -12,3 +12,4 @@ func (*barrierMon) arrive(int64)          {}
 func (*barrierMon) block(int64)           {}
 func (*barrierMon) unblocked()            {}
 func (*barrierMon) broke(int64)           {}
+func (*barrierMon) setName(string)        {}

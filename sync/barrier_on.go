@@ -34,3 +34,10 @@ func (m *barrierMon) unblocked() { monitor.Current().Unblocked() }
 
 // broke records that generation gen broke.
 func (m *barrierMon) broke(gen int64) { monitor.ObjectOp(m.o, monitor.OpBarrierBreak, gen) }
+
+// setName names the Barrier in reports.
+func (m *barrierMon) setName(name string) {
+	if m.o != nil {
+		monitor.SetName(m.o, name)
+	}
+}

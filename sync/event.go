@@ -149,3 +149,11 @@ func (e *Event) Done() <-chan struct{} {
 	}
 	return e.ch
 }
+
+// SetName gives e a name for condiag's reports ("ready" instead of
+// "Event#2"), as [SetName] does for a lock.
+func (e *Event) SetName(name string) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	e.mon.setName(&e.mu, name)
+}

@@ -25,6 +25,7 @@ func TestEventLongWait(t *testing.T) {
 	defer deadlock.SetHangThreshold(oldHang)
 
 	var e sync.Event
+	e.SetName("ready")
 	var mu sync.Mutex
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
@@ -38,7 +39,7 @@ func TestEventLongWait(t *testing.T) {
 		switch {
 		case f.ID == "DL1002":
 			c = cycles
-		case f.ID != "DL1005" || !strings.Contains(f.Message, "wait for Event"):
+		case f.ID != "DL1005" || !strings.Contains(f.Message, "wait for ready (not set)"):
 			return
 		}
 		select {

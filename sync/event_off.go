@@ -11,3 +11,5 @@ func (*eventMon) set(*sync.Mutex)   {}
 func (*eventMon) clear(*sync.Mutex) {}
 func (*eventMon) block(*sync.Mutex) {}
 func (*eventMon) unblocked()        {}
+
+func (*eventMon) setName(*sync.Mutex, string) {}

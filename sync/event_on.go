@@ -44,3 +44,8 @@ func (m *eventMon) block(guard *sync.Mutex) {
 
 // unblocked records that the caller's wait ended.
 func (m *eventMon) unblocked() { monitor.Current().Unblocked() }
+
+// setName names the Event in reports.
+func (m *eventMon) setName(guard *sync.Mutex, name string) {
+	monitor.SetName(m.object(guard), name)
+}
