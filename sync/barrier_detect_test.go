@@ -69,7 +69,7 @@ func TestBarrierDeadlock(t *testing.T) {
 		time.Sleep(20 * time.Millisecond)
 		fs := deadlock.Findings()
 		for i := mark; i < len(fs); i++ {
-			if fs[i].ID == "DL1002" && strings.Contains(fs[i].Message, "Barrier") {
+			if fs[i].ID == "DL1002" && strings.Contains(fs[i].Message, "wait at rounds") {
 				found = &fs[i]
 			}
 		}
