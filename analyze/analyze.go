@@ -14,6 +14,7 @@
 package analyze
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"io"
@@ -45,6 +46,9 @@ type Options struct {
 	// ContentionTop lock sites that waited longest (all if 0).
 	Contention    bool
 	ContentionTop int
+	// Waits asks for Result.Waits: every acquisition stack that had to
+	// wait, for a contention profile.
+	Waits bool
 }
 
 // File describes one trace that was analysed.
@@ -64,6 +68,18 @@ type Result struct {
 	Files    []File
 	Findings []report.Finding // each names its process (Finding.Process)
 	Warnings []string         // each names its file
+	Waits    []Wait           // with Options.Waits, by process, the longest delay first
+}
+
+// Wait is the contention of one lock class at one acquisition stack of
+// one process, for a contention profile ([Result.ContentionProfile]).
+type Wait struct {
+	Process      int
+	Lock         report.Lock
+	Stack        []report.Frame // of the acquisition, innermost first
+	Acquisitions int64
+	Contentions  int64 // acquisitions that waited
+	Delay        time.Duration
 }
 
 // InputError is a file that cannot be analysed: unreadable, not a
@@ -168,13 +184,29 @@ func analyzeTrace(res *Result, name string, r *trace.Reader, size int64, opt Opt
 		Name: name, Header: r.Header(), Events: r.Events(), Bytes: r.Offset(),
 		Duration: r.EndTime(), Ended: r.Ended(), Truncated: r.Truncated(), Lost: r.Lost(),
 	})
-	if p.contention != nil {
+	if p.contention != nil && opt.Contention {
 		p.report(p.contention.Findings(opt.ContentionTop, func(site any) report.Frame {
 			if st := p.r.Stack(site.(trace.StackID)); len(st) > 0 {
 				return st[0]
 			}
 			return report.Frame{}
 		})...)
+	}
+	if p.contention != nil && opt.Waits {
+		var ws []Wait
+		p.contention.Each(func(site any, s starve.SiteStats) {
+			ws = append(ws, Wait{
+				Process: p.pid, Lock: s.Lock.Report(), Stack: p.r.Stack(site.(trace.StackID)),
+				Acquisitions: s.Acquisitions, Contentions: s.Contended, Delay: s.Wait,
+			})
+		})
+		slices.SortFunc(ws, func(a, b Wait) int {
+			if a.Delay != b.Delay {
+				return cmp.Compare(b.Delay, a.Delay)
+			}
+			return cmp.Compare(fmt.Sprint(a.Stack), fmt.Sprint(b.Stack))
+		})
+		res.Waits = append(res.Waits, ws...)
 	}
 	res.Findings = append(res.Findings, p.findings...)
 	return nil

@@ -200,7 +200,7 @@ func newProc(r *trace.Reader, hang time.Duration, opt Options) *proc {
 		cycles: map[string]bool{}, inCycle: map[uint64]bool{}, seen: map[string]bool{},
 		starve: starve.New(opt.Starve),
 	}
-	if opt.Contention {
+	if opt.Contention || opt.Waits {
 		p.contention = starve.NewContention()
 	}
 	return p

@@ -33,8 +33,9 @@ type command struct {
 // commands (run, analyze, dump) are added here.
 func commands() []*command {
 	return []*command{
-		{name: "analyze", args: "[-json] [-fail IDs] [-hang D] FILE...", summary: "find deadlocks and leaks in recorded traces", run: runAnalyze},
+		{name: "analyze", args: "[-json] [-fail IDs] [-hang D] [-starve T] [-contention] FILE...", summary: "find deadlocks and leaks in recorded traces", run: runAnalyze},
 		{name: "dump", args: "[-json] FILE", summary: "print every event of a trace", run: runDump},
+		{name: "export", args: "[-format pprof] [-o FILE] FILE...", summary: "write the contention profile of traces for go tool pprof", run: runExport},
 		{name: "explain", args: "[-list] [ID ...]", summary: "describe finding IDs", run: runExplain},
 		{name: "version", summary: "print condiag's version and Go's", run: runVersion},
 		{name: "help", args: "[command]", summary: "print usage, or the usage of a command", run: runHelp},

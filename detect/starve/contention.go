@@ -149,3 +149,13 @@ func (s *SiteStats) finding() report.Finding {
 	}
 	return f
 }
+
+// Each calls f for every lock class and acquisition site that had to
+// wait, with the site as given to Acquired, in no order.
+func (c *Contention) Each(f func(site any, s SiteStats)) {
+	for k, s := range c.sites {
+		if s.Contended > 0 {
+			f(k.site, *s)
+		}
+	}
+}
