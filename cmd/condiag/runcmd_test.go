@@ -1,0 +1,120 @@
+package main
+
+import (
+	"bytes"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+)
+
+func TestRunCommand(t *testing.T) {
+	for _, tt := range []struct {
+		name   string
+		args   []string
+		code   int
+		stdout string
+		stderr string
+	}{
+		{"no command", []string{"run"}, exitUsage, "", "no command given"},
+		{"bad rate", []string{"run", "-hz", "0", "--", "true"}, exitUsage, "", "-hz 0"},
+		{"no such program", []string{"run", "--", "/no/such/program"}, exitUsage, "", "no such file"},
+		{"a command that fails", []string{"run", "--", "sh", "-c", "exit 3"}, exitCommandFailed, "the command exit status 3", ""},
+		{"a clean command", []string{"run", "--", "sh", "-c", "echo hello"}, exitClean, "hello", ""},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			code, stdout, stderr := runCmd(tt.args...)
+			if code != tt.code || !strings.Contains(stdout, tt.stdout) || !strings.Contains(stderr, tt.stderr) {
+				t.Errorf("exit %d, stdout:\n%s\nstderr:\n%s\nwant exit %d, %q in stdout, %q in stderr", code, stdout, stderr, tt.code, tt.stdout, tt.stderr)
+			}
+		})
+	}
+}
+
+// buildFixture builds fixtures/name and returns the binary.
+func buildFixture(t *testing.T, name string) string {
+	t.Helper()
+	bin := filepath.Join(t.TempDir(), name)
+	if out, err := exec.Command("go", "build", "-o", bin, "../../fixtures/"+name).CombinedOutput(); err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	return bin
+}
+
+func TestRunFixture(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds a fixture")
+	}
+	bin := buildFixture(t, "abba")
+	dir := t.TempDir()
+	code, stdout, _ := runCmd("run", "-o", dir, "--", bin)
+	if code != 1 {
+		t.Errorf("exit %d, want 1 (findings)", code)
+	}
+	for _, want := range []string{"(DL1001)", "pid", "CPU s", "peak RSS", "exit status 0", bin, "1 finding in 1 trace"} {
+		if !strings.Contains(stdout, want) {
+			t.Errorf("the report does not say %q:\n%s", want, stdout)
+		}
+	}
+	if traces, _ := filepath.Glob(filepath.Join(dir, "trace-*.out")); len(traces) != 1 {
+		t.Errorf("-o %s holds traces %v, want one", dir, traces)
+	}
+}
+
+// TestRunInterrupt: Ctrl-C reaches the whole process group, nothing of
+// the tree is left running, and the report of what was recorded is
+// still written.
+func TestRunInterrupt(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds condiag and a fixture")
+	}
+	condiag := filepath.Join(t.TempDir(), "condiag")
+	if out, err := exec.Command("go", "build", "-o", condiag, ".").CombinedOutput(); err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	hang := buildFixture(t, "actualdeadlock") // deadlocks: runs until stopped
+	pidFile := filepath.Join(t.TempDir(), "pid")
+	// A shell that starts the fixture and a sleeping child of its own,
+	// then waits: three processes in the group.
+	script := "echo $$ > " + pidFile + "; sleep 60 & " + hang + " & wait"
+	cmd := exec.Command(condiag, "run", "--", "sh", "-c", script)
+	var out bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &out
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	var pgid int
+	for deadline := time.Now().Add(10 * time.Second); pgid == 0 && time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
+		if b, err := os.ReadFile(pidFile); err == nil && len(b) > 1 {
+			pgid, _ = strconv.Atoi(strings.TrimSpace(string(b)))
+		}
+	}
+	if pgid == 0 {
+		cmd.Process.Kill()
+		t.Fatal("the command did not start")
+	}
+	time.Sleep(1500 * time.Millisecond) // the deadlock is found and written
+	cmd.Process.Signal(os.Interrupt)
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	select {
+	case <-done:
+	case <-time.After(20 * time.Second):
+		cmd.Process.Kill()
+		syscall.Kill(-pgid, syscall.SIGKILL)
+		t.Fatalf("condiag run still running 20s after Ctrl-C:\n%s", out.String())
+	}
+	if err := syscall.Kill(-pgid, 0); err == nil {
+		syscall.Kill(-pgid, syscall.SIGKILL)
+		t.Errorf("processes of the group are still running after condiag run returned")
+	}
+	for _, want := range []string{"(DL1002)", "CPU s", "after interrupt"} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("the report does not say %q:\n%s", want, out.String())
+		}
+	}
+}

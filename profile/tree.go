@@ -1,0 +1,154 @@
+package profile
+
+import (
+	"slices"
+	"time"
+)
+
+// Tree accumulates successive [Snapshot]s of one process tree into totals
+// per process ever seen. A process that exits keeps the values of the last
+// snapshot it was in.
+//
+// The zero value is an empty Tree ready to use. A Tree is not safe for
+// concurrent use.
+type Tree struct {
+	// Invariants: procs holds one entry per (pid, start) ever added;
+	// every entry's CPU and each thread's CPU never decrease.
+	procs      map[procKey]*procEntry
+	lastUptime time.Duration // Uptime of the last snapshot added
+	samples    int
+}
+
+type procKey struct {
+	pid   int
+	start time.Duration
+}
+
+type procEntry struct {
+	stats   ProcStats
+	lastCPU time.Duration
+	lastUp  time.Duration // Uptime of the last snapshot the process was in
+	threads map[int]*ThreadStats
+	seen    int // index of the last snapshot the process was in
+}
+
+// ProcStats is what a [Tree] knows about one process.
+type ProcStats struct {
+	PID, PPID int
+	Comm      string
+	Cmdline   []string
+	// Start is when the process started, as time since boot.
+	Start time.Duration
+	// FirstSeen and LastSeen are the times of the first and last
+	// snapshots the process was in.
+	FirstSeen, LastSeen time.Time
+	// Exited reports whether the process was missing from the last
+	// snapshot added (or was a zombie in it).
+	Exited bool
+	// CPU is the CPU time at the last snapshot the process was in.
+	CPU time.Duration
+	// AvgCores is CPU divided by the time from Start to the last
+	// snapshot the process was in.
+	AvgCores float64
+	// PeakCores is the largest CPU time per wall time between two
+	// consecutive snapshots (or between the start of the process and the
+	// first snapshot when it started after the previous one).
+	PeakCores float64
+	// PeakRSS is the largest RSS in bytes and PeakThreads the largest
+	// thread count seen.
+	PeakRSS     uint64
+	PeakThreads int
+	// VoluntarySwitches and InvoluntarySwitches are the context switch
+	// counts at the last snapshot the process was in.
+	VoluntarySwitches, InvoluntarySwitches uint64
+	// Threads holds every thread ever seen, sorted by TID.
+	Threads []ThreadStats
+}
+
+// ThreadStats is what a [Tree] knows about one thread.
+type ThreadStats struct {
+	TID  int
+	Comm string
+	// CPU is the thread's CPU time at the last snapshot it was in.
+	CPU time.Duration
+}
+
+// Add folds snap into the tree. Snapshots must be added in the order they
+// were taken. Add copies what it keeps, so snap may be reused afterwards.
+func (t *Tree) Add(snap *Snapshot) {
+	if t.procs == nil {
+		t.procs = map[procKey]*procEntry{}
+	}
+	t.samples++
+	for i := range snap.Procs {
+		t.addProc(&snap.Procs[i], snap)
+	}
+	for _, e := range t.procs {
+		if e.seen != t.samples {
+			e.stats.Exited = true
+		}
+	}
+	t.lastUptime = snap.Uptime
+}
+
+func (t *Tree) addProc(p *Proc, snap *Snapshot) {
+	key := procKey{p.PID, p.Start}
+	e := t.procs[key]
+	if e == nil {
+		e = &procEntry{threads: map[int]*ThreadStats{}}
+		e.stats.FirstSeen = snap.Time
+		e.stats.Start = p.Start
+		// A process that started since the previous snapshot ran for
+		// the whole of its life: count that interval for the peak.
+		if t.samples > 1 && p.Start > t.lastUptime {
+			e.lastUp = p.Start
+		}
+		t.procs[key] = e
+	}
+	st := &e.stats
+	cpu := max(p.CPU, st.CPU)
+	if e.lastUp > 0 && snap.Uptime > e.lastUp {
+		cores := float64(cpu-e.lastCPU) / float64(snap.Uptime-e.lastUp)
+		st.PeakCores = max(st.PeakCores, cores)
+	}
+	if life := snap.Uptime - p.Start; life > 0 {
+		st.AvgCores = float64(cpu) / float64(life)
+	}
+	st.PID, st.PPID, st.Comm, st.Cmdline = p.PID, p.PPID, p.Comm, p.Cmdline
+	st.LastSeen, st.CPU, st.Exited = snap.Time, cpu, p.State == 'Z'
+	st.PeakRSS = max(st.PeakRSS, p.RSS)
+	st.PeakThreads = max(st.PeakThreads, p.NumThreads)
+	st.VoluntarySwitches, st.InvoluntarySwitches = p.VoluntarySwitches, p.InvoluntarySwitches
+	e.lastCPU, e.lastUp, e.seen = cpu, snap.Uptime, t.samples
+	for _, th := range p.Threads {
+		ts := e.threads[th.TID]
+		if ts == nil {
+			ts = &ThreadStats{TID: th.TID}
+			e.threads[th.TID] = ts
+		}
+		ts.Comm = th.Comm
+		ts.CPU = max(ts.CPU, th.CPU)
+	}
+}
+
+// Processes returns every process ever seen, sorted by pid and, for a
+// reused pid, by start time.
+func (t *Tree) Processes() []ProcStats {
+	out := make([]ProcStats, 0, len(t.procs))
+	for _, e := range t.procs {
+		ps := e.stats
+		ps.Threads = make([]ThreadStats, 0, len(e.threads))
+		for _, ts := range e.threads {
+			ps.Threads = append(ps.Threads, *ts)
+		}
+		slices.SortFunc(ps.Threads, func(a, b ThreadStats) int { return a.TID - b.TID })
+		out = append(out, ps)
+	}
+	slices.SortFunc(out, func(a, b ProcStats) int {
+		if a.PID != b.PID {
+			return a.PID - b.PID
+		}
+		return int(a.Start - b.Start)
+	})
+	return out
+}
