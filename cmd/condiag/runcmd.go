@@ -18,6 +18,7 @@ import (
 	"github.com/condiag/condiag/profile"
 	"github.com/condiag/condiag/report"
 	"github.com/condiag/condiag/trace"
+	pprof "github.com/google/pprof/profile"
 )
 
 // Exit codes of condiag run beyond the shared ones.
@@ -27,7 +28,7 @@ const exitCommandFailed = 3 // the command failed, and nothing was found
 // reports the findings of every trace with a table of the processes.
 func runRun(c *command, args []string, stdout, stderr io.Writer) int {
 	fs := c.flagSet(stderr)
-	outDir := fs.String("o", "", "keep the traces and the contention profile (contention.pb.gz) in this directory")
+	outDir := fs.String("o", "", "keep the traces, the CPU profile of the tree (cpu.pb.gz) and the contention profile (contention.pb.gz) in this directory")
 	hz := fs.Float64("hz", 10, "samples of the process tree per second")
 	hang := fs.Duration("hang", 0, "DL1005 threshold for the analysis; 0 uses the one the program ran with")
 	live := fs.Bool("live", false, "let the program print its findings as they happen, too")
@@ -148,9 +149,12 @@ loop:
 	}
 	if *outDir != "" {
 		if len(res.Waits) > 0 {
-			if err := writeProfile(filepath.Join(dir, "contention.pb.gz"), res); err != nil {
+			if err := writeProfile(filepath.Join(dir, "contention.pb.gz"), res.ContentionProfile()); err != nil {
 				fmt.Fprintf(stderr, "condiag run: %v\n", err)
 			}
+		}
+		if err := writeProfile(filepath.Join(dir, "cpu.pb.gz"), tree.tree.CPUProfile(started, time.Since(started))); err != nil {
+			fmt.Fprintf(stderr, "condiag run: %v\n", err)
 		}
 		fmt.Fprintf(stdout, "traces and profiles in %s\n", dir)
 	}
@@ -226,12 +230,12 @@ func countGroup(pgid int) int {
 	return max(n, 1)
 }
 
-func writeProfile(path string, res *analyze.Result) error {
+func writeProfile(path string, p *pprof.Profile) error {
 	f, err := os.Create(path)
 	if err != nil {
 		return err
 	}
-	if err := res.ContentionProfile().Write(f); err != nil {
+	if err := p.Write(f); err != nil {
 		f.Close()
 		return err
 	}
