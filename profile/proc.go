@@ -24,7 +24,7 @@ func (s *Sampler) readProc(pid int, p *Proc, snap *Snapshot) error {
 	*p = Proc{
 		PID: pid, PPID: st.ppid, Comm: c.comm, Cmdline: c.cmdline, State: st.state,
 		Start:     time.Duration(st.starttime) * ClockTick,
-		UserTicks: st.utime, SystemTicks: st.stime,
+		UserTicks: st.utime, SystemTicks: st.stime, ChildrenTicks: st.cutime + st.cstime,
 		RSS:        st.rssPages * s.pageSize,
 		NumThreads: st.threads,
 		Threads:    p.Threads[:0],

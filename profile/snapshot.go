@@ -49,6 +49,12 @@ type Proc struct {
 	// UserTicks and SystemTicks are the user and system CPU time of the
 	// whole process, all threads live and exited, in clock ticks.
 	UserTicks, SystemTicks uint64
+	// ChildrenTicks is the CPU time of the children the process waited
+	// for (cutime+cstime), theirs and their own waited-for children's,
+	// in clock ticks. When a child is reaped between two snapshots, the
+	// growth of its parent's ChildrenTicks tells the CPU it used to the
+	// end, which its last snapshot could not ([Tree] uses it).
+	ChildrenTicks uint64
 	// CPU is the best estimate of the process's CPU time: the larger of
 	// the sum of Threads[i].CPU and (UserTicks+SystemTicks)*ClockTick.
 	// The thread sum is exact to the nanosecond when schedstat is

@@ -14,6 +14,8 @@ type statFields struct {
 	ppid      int    // (4)
 	utime     uint64 // (14) clock ticks
 	stime     uint64 // (15) clock ticks
+	cutime    uint64 // (16) clock ticks of waited-for children
+	cstime    uint64 // (17)
 	threads   int    // (20)
 	starttime uint64 // (22) clock ticks after boot
 	rssPages  uint64 // (24)
@@ -58,6 +60,10 @@ func (st *statFields) set(field int, tok []byte) error {
 		st.utime, err = parseUint(tok)
 	case 15:
 		st.stime, err = parseUint(tok)
+	case 16:
+		st.cutime, err = parseSigned(tok)
+	case 17:
+		st.cstime, err = parseSigned(tok)
 	case 20:
 		var v uint64
 		v, err = parseUint(tok)
@@ -117,4 +123,13 @@ func truncate(b []byte) []byte {
 		return b[:max]
 	}
 	return b
+}
+
+// parseSigned parses a field the kernel prints as signed but that is
+// never negative in practice (cutime, cstime); a negative value is 0.
+func parseSigned(tok []byte) (uint64, error) {
+	if len(tok) > 0 && tok[0] == '-' {
+		return 0, nil
+	}
+	return parseUint(tok)
 }

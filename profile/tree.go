@@ -25,11 +25,14 @@ type procKey struct {
 }
 
 type procEntry struct {
-	stats   ProcStats
-	lastCPU time.Duration
-	lastUp  time.Duration // Uptime of the last snapshot the process was in
-	threads map[int]*ThreadStats
-	seen    int // index of the last snapshot the process was in
+	stats    ProcStats
+	children uint64 // ChildrenTicks at the last snapshot, and before it
+	prevKids uint64
+	rate     time.Duration // CPU used between its last two snapshots
+	lastCPU  time.Duration
+	lastUp   time.Duration // Uptime of the last snapshot the process was in
+	threads  map[int]*ThreadStats
+	seen     int // index of the last snapshot the process was in
 }
 
 // ProcStats is what a [Tree] knows about one process.
@@ -88,6 +91,7 @@ func (t *Tree) Add(snap *Snapshot) {
 			e.stats.Exited = true
 		}
 	}
+	t.reaped()
 	t.lastUptime = snap.Uptime
 }
 
@@ -119,6 +123,13 @@ func (t *Tree) addProc(p *Proc, snap *Snapshot) {
 	st.PeakRSS = max(st.PeakRSS, p.RSS)
 	st.PeakThreads = max(st.PeakThreads, p.NumThreads)
 	st.VoluntarySwitches, st.InvoluntarySwitches = p.VoluntarySwitches, p.InvoluntarySwitches
+	if e.seen > 0 {
+		e.rate = cpu - e.lastCPU
+	}
+	e.prevKids, e.children = e.children, p.ChildrenTicks
+	if e.seen == 0 {
+		e.prevKids = p.ChildrenTicks
+	}
 	e.lastCPU, e.lastUp, e.seen = cpu, snap.Uptime, t.samples
 	for _, th := range p.Threads {
 		ts := e.threads[th.TID]
@@ -151,4 +162,88 @@ func (t *Tree) Processes() []ProcStats {
 		return int(a.Start - b.Start)
 	})
 	return out
+}
+
+// Reaped tells t that process pid, which it samples, exited and was
+// waited for, and that the kernel accounted cpu to it (wait4's rusage:
+// user and system time, its own and that of the children it waited
+// for). The children that exited after the last snapshot get what the
+// samples could not see: the part of cpu that neither the process's own
+// CPU nor its children reaped earlier account for, shared among them by
+// the CPU each used in its last interval. The process's own CPU after
+// its last snapshot is taken to be small (a parent waiting for its
+// workers).
+func (t *Tree) Reaped(pid int, cpu time.Duration) {
+	var root *procEntry
+	for _, e := range t.procs {
+		if e.stats.PID == pid && (root == nil || e.seen > root.seen) {
+			root = e
+		}
+	}
+	if root == nil {
+		return
+	}
+	root.stats.Exited = true
+	rest := cpu - root.lastCPU - time.Duration(root.children)*ClockTick
+	var kids []*procEntry
+	for _, e := range t.procs {
+		if e.stats.PPID == pid && e.seen == t.samples && e != root {
+			kids = append(kids, e)
+		}
+	}
+	t.share(kids, rest)
+}
+
+// share adds to the CPU of kids, which exited after their last snapshot,
+// what they used since: grew is the CPU their parent's accounting says
+// they used in all.
+func (t *Tree) share(kids []*procEntry, grew time.Duration) {
+	var known, rates time.Duration
+	for _, k := range kids {
+		known += k.lastCPU + time.Duration(k.children)*ClockTick
+		rates += max(k.rate, 0)
+	}
+	extra := grew - known
+	if extra <= 0 || len(kids) == 0 {
+		return
+	}
+	for _, k := range kids {
+		part := extra / time.Duration(len(kids))
+		if rates > 0 {
+			part = time.Duration(float64(extra) * float64(max(k.rate, 0)) / float64(rates))
+		}
+		k.lastCPU += part
+		k.stats.CPU = k.lastCPU
+		k.stats.Exited = true
+		if life := k.lastUp - k.stats.Start; life > 0 {
+			k.stats.AvgCores = float64(k.stats.CPU) / float64(life)
+		}
+	}
+}
+
+// reaped completes the CPU of the processes that left the tree since the
+// previous snapshot, from their parents: a parent's ChildrenTicks grew by
+// what its children reaped in between used, theirs and their own reaped
+// children's, to the end. The growth beyond what their last snapshots
+// said is shared among them by the CPU each used in its last interval;
+// what their own children used (their ChildrenTicks) is not theirs.
+func (t *Tree) reaped() {
+	gone := map[int][]*procEntry{} // by parent pid
+	for _, e := range t.procs {
+		if e.seen == t.samples-1 && t.samples > 1 {
+			gone[e.stats.PPID] = append(gone[e.stats.PPID], e)
+		}
+	}
+	for ppid, kids := range gone {
+		var parent *procEntry
+		for _, e := range t.procs {
+			if e.stats.PID == ppid && e.seen == t.samples {
+				parent = e
+			}
+		}
+		if parent == nil || parent.children < parent.prevKids {
+			continue // the parent is gone too, or the counter is odd
+		}
+		t.share(kids, time.Duration(parent.children-parent.prevKids)*ClockTick)
+	}
 }

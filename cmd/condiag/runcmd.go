@@ -266,6 +266,9 @@ func (t *procTable) add(s *profile.Snapshot) { t.tree.Add(s) }
 func (t *procTable) exited(pid int, st *os.ProcessState, wall time.Duration) {
 	t.root.pid, t.root.status, t.root.wall = pid, st.String(), wall
 	t.root.cpu = st.UserTime() + st.SystemTime()
+	// What the root's children used after the last sample, from the
+	// kernel's accounting of the root.
+	t.tree.Reaped(pid, t.root.cpu)
 	if ru, ok := st.SysUsage().(*syscall.Rusage); ok {
 		t.root.rss = uint64(ru.Maxrss) * 1024
 	}
