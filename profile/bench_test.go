@@ -36,18 +36,31 @@ func BenchmarkSample100(b *testing.B) {
 	if len(snap.Procs) != 101 {
 		b.Fatalf("sampled %d processes, want 101", len(snap.Procs))
 	}
-	b.ReportAllocs()
-	cpu0 := selfCPU(b)
-	b.ResetTimer()
-	for b.Loop() {
-		if err := s.SampleInto(&snap); err != nil {
-			b.Fatal(err)
+	b.Run("sample", func(b *testing.B) {
+		b.ReportAllocs()
+		cpu0 := selfCPU(b)
+		for b.Loop() {
+			if err := s.SampleInto(&snap); err != nil {
+				b.Fatal(err)
+			}
 		}
-	}
-	b.StopTimer()
-	cpuPerOp := float64(selfCPU(b)-cpu0) / float64(b.N)
-	b.ReportMetric(cpuPerOp, "cpu-ns/op")
-	b.ReportMetric(cpuPerOp*10/1e9*100, "core-%@10Hz")
+		cpuPerOp := float64(selfCPU(b)-cpu0) / float64(b.N)
+		b.ReportMetric(cpuPerOp, "cpu-ns/op")
+		b.ReportMetric(cpuPerOp*10/1e9*100, "core-%@10Hz")
+	})
+	// condiag run polls the tree's parents every 5 ms between samples.
+	b.Run("reaped", func(b *testing.B) {
+		b.ReportAllocs()
+		cpu0 := selfCPU(b)
+		for b.Loop() {
+			if s.Reaped() {
+				b.Fatal("a child was reaped")
+			}
+		}
+		cpuPerOp := float64(selfCPU(b)-cpu0) / float64(b.N)
+		b.ReportMetric(cpuPerOp, "cpu-ns/op")
+		b.ReportMetric(cpuPerOp*200/1e9*100, "core-%@200Hz")
+	})
 }
 
 func selfCPU(b *testing.B) time.Duration {

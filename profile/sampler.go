@@ -72,6 +72,9 @@ type Sampler struct {
 	queue    []int              // breadth-first queue of pids to read
 	tids     []int
 	children map[int][]int // by parent pid, in scan mode
+	// parents are the processes of the last sample with children in
+	// it, with their ChildrenTicks then, for Reaped.
+	parents map[int]uint64
 }
 
 // procCache holds what is read only once per process.
@@ -181,7 +184,41 @@ func (s *Sampler) SampleInto(snap *Snapshot) error {
 		snap.VanishedProcs++
 	}
 	s.evict()
+	if s.parents == nil {
+		s.parents = map[int]uint64{}
+	}
+	clear(s.parents)
+	for i := range snap.Procs {
+		if pp := snap.Procs[i].PPID; s.seen[pp] && pp != snap.Procs[i].PID {
+			s.parents[pp] = 0 // a parent in the tree
+		}
+	}
+	for i := range snap.Procs {
+		p := &snap.Procs[i]
+		if _, ok := s.parents[p.PID]; ok {
+			s.parents[p.PID] = p.ChildrenTicks
+		}
+	}
 	return nil
+}
+
+// Reaped reports whether a process of the last sample reaped a child
+// since: its waited-for children's CPU (cutime+cstime) grew. It reads one
+// stat file per parent, so that a caller can poll it far more often than
+// it samples (condiag run: every 5 ms) and sample at once when it is
+// true: the growth then belongs to the one child that left, and tells the
+// CPU that child used to its end, which the samples before could not.
+func (s *Sampler) Reaped() bool {
+	for pid, ticks := range s.parents {
+		b, err := s.r.readFile(pid, 0, "stat")
+		if err != nil {
+			continue // gone: the next sample will tell
+		}
+		if st, err := parseStat(b); err == nil && st.cutime+st.cstime != ticks {
+			return true
+		}
+	}
+	return false
 }
 
 // scanParents fills s.children from the parent pid of every process.

@@ -92,6 +92,11 @@ func runRun(c *command, args []string, stdout, stderr io.Writer) int {
 	go func() { waited <- cmd.Wait() }()
 	tick := time.NewTicker(time.Duration(float64(time.Second) / *hz))
 	defer tick.Stop()
+	// Between samples, a cheap look at the parents of the tree: when one
+	// reaped a child, a sample at once tells what that child used to
+	// its end.
+	poll := time.NewTicker(5 * time.Millisecond)
+	defer poll.Stop()
 	var interrupted os.Signal
 	var waitErr error
 loop:
@@ -110,6 +115,10 @@ loop:
 			}
 		case <-tick.C:
 			sample()
+		case <-poll.C:
+			if sampler != nil && sampler.Reaped() {
+				sample()
+			}
 		case waitErr = <-waited:
 			break loop
 		}
@@ -346,7 +355,7 @@ func (t *procTable) write(w io.Writer, cmdline []string) {
 			fmt.Fprintf(tw, "%d\t%d\t-\t-\t-\t-\t-\t%s\t %s\n", r.pid, r.ppid, r.status, cmd)
 			continue
 		}
-		fmt.Fprintf(tw, "%d\t%d\t%.2f\t%.2f\t%.2f\t%s\t%d\t%s\t %s\n",
+		fmt.Fprintf(tw, "%d\t%d\t%.3f\t%.2f\t%.2f\t%s\t%d\t%s\t %s\n",
 			r.pid, r.ppid, r.cpu.Seconds(), r.avgCores, r.peakCore, bytesText(r.peakRSS), r.threads, r.status, cmd)
 	}
 	tw.Flush()

@@ -2,6 +2,8 @@ package main
 
 import (
 	"bytes"
+	"fmt"
+	"math"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -117,4 +119,73 @@ func TestRunInterrupt(t *testing.T) {
 			t.Errorf("the report does not say %q:\n%s", want, out.String())
 		}
 	}
+}
+
+// TestRunProcessTree: on fixtures/workers, the CPU condiag run reports
+// for each worker process is within 5% of what the kernel accounted for
+// it when it exited (wait4's rusage, which the fixture prints), and the
+// heavy worker is the top entry of cpu.pb.gz.
+func TestRunProcessTree(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds and runs a fixture of four processes")
+	}
+	bin := buildFixture(t, "workers")
+	dir := t.TempDir()
+	code, stdout, stderr := runCmd("run", "-o", dir, "--", bin)
+	if code != exitClean {
+		t.Fatalf("exit %d\nstdout:\n%s\nstderr:\n%s", code, stdout, stderr)
+	}
+	// "worker 2 pid 1234: 400 answers, exit status 0, 1.745s CPU"
+	kernel := map[int]float64{}
+	heavy := 0
+	for _, line := range strings.Split(stderr, "\n") {
+		var id, pid, answers int
+		var status string
+		var cpu float64
+		if n, _ := fmt.Sscanf(line, "worker %d pid %d: %d answers, exit status %s %fs CPU", &id, &pid, &answers, &status, &cpu); n == 5 {
+			kernel[pid] = cpu
+			if id == 2 {
+				heavy = pid
+			}
+		}
+	}
+	if len(kernel) != 3 || heavy == 0 {
+		t.Fatalf("the fixture's accounting of its 3 workers not found in:\n%s", stderr)
+	}
+	reported := map[int]float64{}
+	for _, line := range strings.Split(stdout, "\n") {
+		f := strings.Fields(line)
+		if len(f) < 3 {
+			continue
+		}
+		pid, err1 := strconv.Atoi(f[0])
+		cpu, err2 := strconv.ParseFloat(f[2], 64)
+		if err1 == nil && err2 == nil {
+			reported[pid] = cpu
+		}
+	}
+	for pid, want := range kernel {
+		got, ok := reported[pid]
+		if !ok {
+			t.Errorf("worker pid %d is not in the process table:\n%s", pid, stdout)
+			continue
+		}
+		if diff := math.Abs(got-want) / want; diff > 0.05 {
+			t.Errorf("worker pid %d: condiag run says %.3fs CPU, the kernel %.3fs (%.1f%% off)", pid, got, want, 100*diff)
+		}
+	}
+	out, err := exec.Command("go", "tool", "pprof", "-top", filepath.Join(dir, "cpu.pb.gz")).CombinedOutput()
+	if err != nil {
+		t.Fatalf("go tool pprof -top: %v\n%s", err, out)
+	}
+	lines := strings.Split(string(out), "\n")
+	for i, l := range lines {
+		if strings.Contains(l, "flat%") && i+1 < len(lines) {
+			if !strings.Contains(lines[i+1], fmt.Sprintf("pid %d:", heavy)) {
+				t.Errorf("the top entry of cpu.pb.gz is not the heavy worker (pid %d):\n%s", heavy, out)
+			}
+			return
+		}
+	}
+	t.Errorf("go tool pprof -top printed no entries:\n%s", out)
 }
