@@ -64,6 +64,13 @@ func (s *Sampler) cached(pid int, st *statFields) (*procCache, error) {
 		s.cache[pid] = c
 	}
 	if string(st.comm) != c.comm {
+		if c.comm != "" {
+			// The process exec'd another program since its command
+			// line was read (a fork caught before its exec).
+			if args, err := s.cmdline(pid); err == nil {
+				c.cmdline = args
+			}
+		}
 		c.comm = string(st.comm)
 	}
 	c.gen = s.gen

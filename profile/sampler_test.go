@@ -42,9 +42,18 @@ func TestSampleTree(t *testing.T) {
 			c := startChild(t, "parent")
 			grandchild := c.pidLine(t)
 			s := newSampler(t, os.Getpid(), tt.opts...)
-			snap, err := s.Sample()
-			if err != nil {
-				t.Fatal(err)
+			// The grandchild's pid is printed once it is started, which
+			// may be before it has exec'd its program (no RSS or command
+			// line of its own yet): sample until it has.
+			var snap *profile.Snapshot
+			for deadline := time.Now().Add(5 * time.Second); ; time.Sleep(10 * time.Millisecond) {
+				var err error
+				if snap, err = s.Sample(); err != nil {
+					t.Fatal(err)
+				}
+				if g := find(snap, grandchild); (g != nil && g.RSS > 0 && len(g.Cmdline) > 0) || time.Now().After(deadline) {
+					break
+				}
 			}
 			if snap.Procs[0].PID != os.Getpid() {
 				t.Errorf("first process is %d, want the root %d", snap.Procs[0].PID, os.Getpid())
