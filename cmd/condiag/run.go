@@ -34,6 +34,7 @@ type command struct {
 func commands() []*command {
 	return []*command{
 		{name: "run", args: "[-o DIR] [-hz N] [-live] -- CMD ARGS...", summary: "run a command with tracing on, sample its process tree, report findings and CPU per process", run: runRun},
+		{name: "profile", args: "-p PID [-duration D] [-hz N] [-o FILE]", summary: "sample the CPU, memory and threads of a running process tree", run: runProfile},
 		{name: "analyze", args: "[-json] [-fail IDs] [-hang D] [-starve T] [-contention] FILE...", summary: "find deadlocks and leaks in recorded traces", run: runAnalyze},
 		{name: "dump", args: "[-json] FILE", summary: "print every event of a trace", run: runDump},
 		{name: "export", args: "[-format pprof] [-o FILE] FILE...", summary: "write the contention profile of traces for go tool pprof", run: runExport},
