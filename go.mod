@@ -10,10 +10,10 @@ require go.uber.org/goleak v1.3.0
 
 require golang.org/x/sync v0.25.0
 
+require github.com/felixge/fgprof v0.9.5
+
 require (
-	github.com/chzyer/readline v1.5.1 // indirect
-	github.com/google/pprof v0.0.0-20261105003125-4bf881d7fb0b // indirect
-	github.com/ianlancetaylor/demangle v0.0.0-20250417193237-f615e6bd150b // indirect
+	github.com/google/pprof v0.0.0-20261105003125-4bf881d7fb0b
 	github.com/prometheus/procfs v0.23.0
 	golang.org/x/sys v0.49.0
 )
