@@ -200,7 +200,10 @@ func (t *Tree) Reaped(pid int, cpu time.Duration) {
 func (t *Tree) share(kids []*procEntry, grew time.Duration) {
 	var known, rates time.Duration
 	for _, k := range kids {
-		known += k.lastCPU + time.Duration(k.children)*ClockTick
+		// A kid's accounting includes its own children's, those it
+		// reaped before its last snapshot and those it reaped after:
+		// the tree's figures for them, when larger.
+		known += k.lastCPU + max(time.Duration(k.children)*ClockTick, t.descendantsCPU(k, 0))
 		rates += max(k.rate, 0)
 	}
 	extra := grew - known
@@ -219,6 +222,20 @@ func (t *Tree) share(kids []*procEntry, grew time.Duration) {
 			k.stats.AvgCores = float64(k.stats.CPU) / float64(life)
 		}
 	}
+}
+
+// descendantsCPU is the CPU of the processes of the tree below e.
+func (t *Tree) descendantsCPU(e *procEntry, depth int) time.Duration {
+	if depth > 64 {
+		return 0 // a cycle of reused pids
+	}
+	var d time.Duration
+	for _, c := range t.procs {
+		if c != e && c.stats.PPID == e.stats.PID && c.stats.Start >= e.stats.Start {
+			d += c.stats.CPU + t.descendantsCPU(c, depth+1)
+		}
+	}
+	return d
 }
 
 // reaped completes the CPU of the processes that left the tree since the
