@@ -3,6 +3,7 @@ package profile
 import (
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"syscall"
 	"time"
@@ -279,4 +280,23 @@ func bootTime() time.Duration {
 		return 0
 	}
 	return time.Duration(ts.Nano())
+}
+
+// StartTime returns when process pid started, as time since boot with
+// the resolution of [ClockTick] (the Start of its [Proc]), from
+// /proc/PID/stat: with the pid, it tells a process from a later one that
+// reuses its pid. It wraps [ErrNoProcess] for a process that is gone.
+func StartTime(pid int) (time.Duration, error) {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		if errors.Is(err, fs.ErrNotExist) || errors.Is(err, syscall.ESRCH) {
+			return 0, fmt.Errorf("process %d: %w", pid, ErrNoProcess)
+		}
+		return 0, err
+	}
+	st, err := parseStat(b)
+	if err != nil {
+		return 0, err
+	}
+	return time.Duration(st.starttime) * ClockTick, nil
 }

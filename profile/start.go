@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime/pprof"
+	"sync"
 	"time"
 
 	"github.com/condiag/condiag/analyze"
@@ -134,14 +135,20 @@ func Start(cfg Config) (stop func() error, err error) {
 			return errors.Join(err, tree.CPUProfile(start, time.Since(start)).Write(f), f.Close())
 		})
 	}
+	// Stopping twice (a deferred stop after an explicit one) returns the
+	// first result.
+	var once sync.Once
+	var stopErr error
 	return func() error {
-		var errs []error
-		for i := len(stops) - 1; i >= 0; i-- {
-			errs = append(errs, stops[i]())
-		}
-		if err := errors.Join(errs...); err != nil {
-			return fmt.Errorf("profile: %w", err)
-		}
-		return nil
+		once.Do(func() {
+			var errs []error
+			for i := len(stops) - 1; i >= 0; i-- {
+				errs = append(errs, stops[i]())
+			}
+			if err := errors.Join(errs...); err != nil {
+				stopErr = fmt.Errorf("profile: %w", err)
+			}
+		})
+		return stopErr
 	}, nil
 }

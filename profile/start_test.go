@@ -54,6 +54,9 @@ func TestStart(t *testing.T) {
 	if err := stop(); err != nil {
 		t.Fatal(err)
 	}
+	if err := stop(); err != nil { // a deferred stop after this one
+		t.Fatalf("second stop: %v", err)
+	}
 	for file, want := range map[string]string{
 		cfg.CPU:        "Type: cpu",
 		cfg.Wall:       "Type: time",

@@ -12,6 +12,13 @@ import (
 // The zero value is an empty Tree ready to use. A Tree is not safe for
 // concurrent use.
 type Tree struct {
+	// Window makes the CPU figures those of the time the snapshots
+	// cover: the CPU processes had used when the first snapshot saw them
+	// is left out (for a tree already running, as condiag profile -p
+	// samples). Without it they count from each process's start. Set it
+	// before the first Add.
+	Window bool
+
 	// Invariants: procs holds one entry per (pid, start) ever added;
 	// every entry's CPU and each thread's CPU never decrease.
 	procs      map[procKey]*procEntry
@@ -26,6 +33,9 @@ type procKey struct {
 
 type procEntry struct {
 	stats    ProcStats
+	base     time.Duration         // CPU when first seen in the first snapshot, with Window
+	baseTh   map[int]time.Duration // the same for its threads
+	firstUp  time.Duration         // Uptime when first seen
 	children uint64 // ChildrenTicks at the last snapshot, and before it
 	prevKids uint64
 	rate     time.Duration // CPU used between its last two snapshots
@@ -99,9 +109,17 @@ func (t *Tree) addProc(p *Proc, snap *Snapshot) {
 	key := procKey{p.PID, p.Start}
 	e := t.procs[key]
 	if e == nil {
-		e = &procEntry{threads: map[int]*ThreadStats{}}
+		e = &procEntry{threads: map[int]*ThreadStats{}, firstUp: snap.Uptime}
 		e.stats.FirstSeen = snap.Time
 		e.stats.Start = p.Start
+		if t.Window && t.samples == 1 {
+			// Running before the window: its CPU until now is not the
+			// window's.
+			e.base, e.baseTh = p.CPU, map[int]time.Duration{}
+			for _, th := range p.Threads {
+				e.baseTh[th.TID] = th.CPU
+			}
+		}
 		// A process that started since the previous snapshot ran for
 		// the whole of its life: count that interval for the peak.
 		if t.samples > 1 && p.Start > t.lastUptime {
@@ -150,7 +168,17 @@ func (t *Tree) Processes() []ProcStats {
 		ps := e.stats
 		ps.Threads = make([]ThreadStats, 0, len(e.threads))
 		for _, ts := range e.threads {
-			ps.Threads = append(ps.Threads, *ts)
+			th := *ts
+			th.CPU -= min(th.CPU, e.baseTh[th.TID])
+			ps.Threads = append(ps.Threads, th)
+		}
+		if e.base > 0 {
+			ps.CPU -= min(ps.CPU, e.base)
+			if life := e.lastUp - e.firstUp; life > 0 {
+				ps.AvgCores = float64(ps.CPU) / float64(life)
+			} else {
+				ps.AvgCores = 0
+			}
 		}
 		slices.SortFunc(ps.Threads, func(a, b ThreadStats) int { return a.TID - b.TID })
 		out = append(out, ps)
@@ -191,13 +219,13 @@ func (t *Tree) Reaped(pid int, cpu time.Duration) {
 			kids = append(kids, e)
 		}
 	}
-	t.share(kids, rest)
+	t.share(kids, rest, bootTime())
 }
 
 // share adds to the CPU of kids, which exited after their last snapshot,
 // what they used since: grew is the CPU their parent's accounting says
 // they used in all.
-func (t *Tree) share(kids []*procEntry, grew time.Duration) {
+func (t *Tree) share(kids []*procEntry, grew, end time.Duration) {
 	var known, rates time.Duration
 	for _, k := range kids {
 		// A kid's accounting includes its own children's, those it
@@ -218,7 +246,8 @@ func (t *Tree) share(kids []*procEntry, grew time.Duration) {
 		k.lastCPU += part
 		k.stats.CPU = k.lastCPU
 		k.stats.Exited = true
-		if life := k.lastUp - k.stats.Start; life > 0 {
+		// It ran until it was found gone, at end at the latest.
+		if life := end - k.stats.Start; life > 0 {
 			k.stats.AvgCores = float64(k.stats.CPU) / float64(life)
 		}
 	}
@@ -261,6 +290,6 @@ func (t *Tree) reaped() {
 		if parent == nil || parent.children < parent.prevKids {
 			continue // the parent is gone too, or the counter is odd
 		}
-		t.share(kids, time.Duration(parent.children-parent.prevKids)*ClockTick)
+		t.share(kids, time.Duration(parent.children-parent.prevKids)*ClockTick, parent.lastUp)
 	}
 }

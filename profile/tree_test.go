@@ -65,8 +65,10 @@ func TestRun(t *testing.T) {
 	if n != 3 {
 		t.Errorf("Run called fn %d times, want 3", n)
 	}
-	if ps := tree.Processes(); len(ps) != 1 || ps[0].PID != c.cmd.Process.Pid || ps[0].CPU == 0 {
-		t.Errorf("tree = %+v, want the child with its CPU time", ps)
+	// (Its CPU may read 0: three samples a millisecond apart can all
+	// come before the child was first descheduled.)
+	if ps := tree.Processes(); len(ps) != 1 || ps[0].PID != c.cmd.Process.Pid || ps[0].PeakThreads == 0 {
+		t.Errorf("tree = %+v, want the child", ps)
 	}
 	if err := s.Run(context.Background(), 0, nil); err == nil {
 		t.Error("Run with interval 0 succeeded, want an error")
@@ -94,4 +96,29 @@ func ExampleTree() {
 	}
 	// Output:
 	// 7 worker cpu=900ms peak=0.8 cores rss=3MiB exited=true
+}
+
+func TestTreeWindow(t *testing.T) {
+	now := time.Now()
+	snap := func(at time.Duration, cpu time.Duration) *profile.Snapshot {
+		return &profile.Snapshot{Time: now.Add(at), Uptime: time.Hour + at, Procs: []profile.Proc{
+			{PID: 1, CPU: cpu, Threads: []profile.Thread{{TID: 1, CPU: cpu}}},
+		}}
+	}
+	for _, window := range []bool{false, true} {
+		tr := profile.Tree{Window: window}
+		tr.Add(snap(0, 10*time.Second))
+		tr.Add(snap(time.Second, 10*time.Second+500*time.Millisecond))
+		p := tr.Processes()[0]
+		want := 10*time.Second + 500*time.Millisecond
+		if window {
+			want = 500 * time.Millisecond
+		}
+		if p.CPU != want || p.Threads[0].CPU != want {
+			t.Errorf("Window %v: CPU %v, thread %v; want %v", window, p.CPU, p.Threads[0].CPU, want)
+		}
+		if window && (p.AvgCores < 0.49 || p.AvgCores > 0.51) {
+			t.Errorf("Window: AvgCores %v, want 0.5", p.AvgCores)
+		}
+	}
 }

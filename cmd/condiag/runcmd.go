@@ -19,6 +19,7 @@ import (
 	"github.com/condiag/condiag/report"
 	"github.com/condiag/condiag/trace"
 	pprof "github.com/google/pprof/profile"
+	"golang.org/x/sys/unix"
 )
 
 // Exit codes of condiag run beyond the shared ones.
@@ -54,6 +55,8 @@ func runRun(c *command, args []string, stdout, stderr io.Writer) int {
 	} else if err := os.MkdirAll(dir, 0o755); err != nil {
 		fmt.Fprintf(stderr, "condiag run: %v\n", err)
 		return exitUsage
+	} else if old, _ := filepath.Glob(filepath.Join(dir, "trace-*.out")); len(old) > 0 {
+		return c.usageError(stderr, "-o %s holds traces of an earlier run (%s): give an empty directory", dir, filepath.Base(old[0]))
 	}
 
 	cmd := exec.Command(cmdline[0], cmdline[1:]...)
@@ -65,6 +68,12 @@ func runRun(c *command, args []string, stdout, stderr io.Writer) int {
 		cmd.Env = append(cmd.Env, "CONDIAG_ON_FINDING=silent")
 	}
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	// Output that is not a file is copied until every writer closes it:
+	// a process that outlives the command must not hold the report up.
+	cmd.WaitDelay = 500 * time.Millisecond
+	// Orphans of the tree are reparented to condiag rather than to init,
+	// so that none escapes unnoticed (see stopTree).
+	unix.Prctl(unix.PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0)
 	sigs := make(chan os.Signal, 4)
 	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM, syscall.SIGHUP)
 	defer signal.Stop(sigs)
@@ -79,12 +88,17 @@ func runRun(c *command, args []string, stdout, stderr io.Writer) int {
 	if err != nil {
 		fmt.Fprintf(stderr, "condiag run: warning: the process tree is not sampled: %v\n", err)
 	}
+	warned := false
 	sample := func() {
 		if sampler == nil {
 			return
 		}
-		if snap, err := sampler.Sample(); err == nil {
+		snap, err := sampler.Sample()
+		if err == nil {
 			tree.add(snap)
+		} else if !errors.Is(err, profile.ErrNoProcess) && !warned {
+			warned = true
+			fmt.Fprintf(stderr, "condiag run: warning: sampling the process tree: %v\n", err)
 		}
 	}
 	sample()
@@ -99,20 +113,26 @@ func runRun(c *command, args []string, stdout, stderr io.Writer) int {
 	defer poll.Stop()
 	var interrupted os.Signal
 	var waitErr error
+	var grace <-chan time.Time
 loop:
 	for {
 		select {
 		case s := <-sigs:
 			// The group gets the signal; condiag stays to write the
-			// report of what was recorded. A second one kills the
-			// group, for a program that ignores the first.
+			// report of what was recorded. A second one, or the end of
+			// the grace period, kills the group, for a program that
+			// ignores the first.
 			if interrupted == nil {
 				interrupted = s
 				syscall.Kill(-pgid, s.(syscall.Signal))
+				grace = time.After(killGrace)
 			} else {
 				fmt.Fprintf(stderr, "condiag run: %v again: killing the process group\n", s)
 				syscall.Kill(-pgid, syscall.SIGKILL)
 			}
+		case <-grace:
+			fmt.Fprintf(stderr, "condiag run: the command is still running %v after %v: killing the process group\n", killGrace, interrupted)
+			syscall.Kill(-pgid, syscall.SIGKILL)
 		case <-tick.C:
 			sample()
 		case <-poll.C:
@@ -120,10 +140,14 @@ loop:
 				sample()
 			}
 		case waitErr = <-waited:
+			if errors.Is(waitErr, exec.ErrWaitDelay) {
+				waitErr = nil // the command ended well; something it started still held its output
+			}
 			break loop
 		}
 	}
 	left := stopGroup(pgid)
+	escaped := stopTree(tree.tree.Processes())
 
 	// The root's own accounting, from the kernel.
 	if st := cmd.ProcessState; st != nil {
@@ -156,13 +180,14 @@ loop:
 	fmt.Fprintf(stdout, "\n")
 	tree.write(stdout, cmdline)
 	if left > 0 {
-		fmt.Fprintf(stdout, "%d processes of the group were still running when the command exited; they were stopped\n", left)
+		fmt.Fprintf(stdout, "%d %s of the group still running when the command exited: stopped\n", left, plural(left, "process", "processes"))
+	}
+	if len(escaped) > 0 {
+		fmt.Fprintf(stdout, "%d %s had left the process group and still ran: killed (pids %v)\n", len(escaped), plural(len(escaped), "process", "processes"), escaped)
 	}
 	if *outDir != "" {
-		if len(res.Waits) > 0 {
-			if err := writeProfile(filepath.Join(dir, "contention.pb.gz"), res.ContentionProfile()); err != nil {
-				fmt.Fprintf(stderr, "condiag run: %v\n", err)
-			}
+		if err := writeProfile(filepath.Join(dir, "contention.pb.gz"), res.ContentionProfile()); err != nil {
+			fmt.Fprintf(stderr, "condiag run: %v\n", err)
 		}
 		if err := writeProfile(filepath.Join(dir, "cpu.pb.gz"), tree.tree.CPUProfile(started, time.Since(started))); err != nil {
 			fmt.Fprintf(stderr, "condiag run: %v\n", err)
@@ -218,6 +243,39 @@ func stopGroup(pgid int) int {
 		}
 	}
 	return n
+}
+
+// killGrace is how long condiag run waits for the command to end after
+// it forwarded a signal, before it kills the group.
+const killGrace = 10 * time.Second
+
+// stopTree kills the processes of the tree that are still running after
+// the group was stopped: those that left it (setsid), which the samples
+// saw. A pid is killed only if it is still the process sampled (same
+// start time). Orphans reparented to condiag (a subreaper) are reaped.
+// It returns the pids killed.
+func stopTree(procs []profile.ProcStats) []int {
+	var killed []int
+	for _, p := range procs {
+		if start, err := profile.StartTime(p.PID); err == nil && start == p.Start {
+			if syscall.Kill(p.PID, syscall.SIGKILL) == nil {
+				killed = append(killed, p.PID)
+			}
+		}
+	}
+	// Those reparented to condiag are its children now: reap them.
+	deadline := time.Now().Add(time.Second)
+	for _, pid := range killed {
+		for {
+			var ws syscall.WaitStatus
+			got, err := syscall.Wait4(pid, &ws, syscall.WNOHANG, nil)
+			if got == pid || err != nil || time.Now().After(deadline) {
+				break // reaped, or not condiag's child
+			}
+			time.Sleep(5 * time.Millisecond)
+		}
+	}
+	return killed
 }
 
 // countGroup counts the processes of group pgid, from /proc.

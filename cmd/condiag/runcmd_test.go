@@ -65,6 +65,39 @@ func TestRunFixture(t *testing.T) {
 	if traces, _ := filepath.Glob(filepath.Join(dir, "trace-*.out")); len(traces) != 1 {
 		t.Errorf("-o %s holds traces %v, want one", dir, traces)
 	}
+	for file, want := range map[string]string{"cpu.pb.gz": "Type: cpu", "contention.pb.gz": "Type: delay"} {
+		out, err := exec.Command("go", "tool", "pprof", "-top", filepath.Join(dir, file)).CombinedOutput()
+		if err != nil || !strings.Contains(string(out), want) {
+			t.Errorf("go tool pprof -top %s: %v\n%s", file, err, out)
+		}
+	}
+	// The directory holds this run's traces now: a second run would mix
+	// them with its own.
+	if code, _, stderr := runCmd("run", "-o", dir, "--", bin); code != exitUsage || !strings.Contains(stderr, "holds traces of an earlier run") {
+		t.Errorf("a second run into %s: exit %d, %s", dir, code, stderr)
+	}
+}
+
+// TestRunEscaped: a process that left the group (setsid) and still runs
+// when the command exits is killed, and the report says so.
+func TestRunEscaped(t *testing.T) {
+	code, stdout, stderr := runCmd("run", "--", "sh", "-c", "setsid sleep 30 & sleep 0.5; exit 0")
+	if code != exitClean {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	i := strings.Index(stdout, "had left the process group and still ran: killed (pids [")
+	if i < 0 {
+		t.Fatalf("the report does not say the escaped sleep was killed:\n%s", stdout)
+	}
+	var pid int
+	fmt.Sscanf(stdout[i+len("had left the process group and still ran: killed (pids ["):], "%d", &pid)
+	if pid <= 0 {
+		t.Fatalf("no pid in %q", stdout[i:])
+	}
+	if err := syscall.Kill(pid, 0); err == nil {
+		syscall.Kill(pid, syscall.SIGKILL)
+		t.Errorf("the escaped process %d still runs", pid)
+	}
 }
 
 // TestRunInterrupt: Ctrl-C reaches the whole process group, nothing of
