@@ -36,7 +36,7 @@ type procEntry struct {
 	base     time.Duration         // CPU when first seen in the first snapshot, with Window
 	baseTh   map[int]time.Duration // the same for its threads
 	firstUp  time.Duration         // Uptime when first seen
-	children uint64 // ChildrenTicks at the last snapshot, and before it
+	children uint64                // ChildrenTicks at the last snapshot, and before it
 	prevKids uint64
 	rate     time.Duration // CPU used between its last two snapshots
 	lastCPU  time.Duration
