@@ -2,6 +2,7 @@ package main
 
 import (
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -34,6 +35,9 @@ func TestExport(t *testing.T) {
 	p, err := profile.Parse(f)
 	if err != nil {
 		t.Fatalf("condiag export wrote what pprof cannot read: %v", err)
+	}
+	if top, err := exec.Command("go", "tool", "pprof", "-top", out).CombinedOutput(); err != nil || !strings.Contains(string(top), "Type: ") {
+		t.Errorf("go tool pprof -top: %v\n%s", err, top)
 	}
 	if p.SampleType[0].Type != "contentions" || p.DefaultSampleType != "delay" {
 		t.Errorf("sample types %v, default %q", p.SampleType, p.DefaultSampleType)

@@ -47,6 +47,9 @@ func TestProfileCommand(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	if top, err := exec.Command("go", "tool", "pprof", "-top", out).CombinedOutput(); err != nil || !strings.Contains(string(top), "Type: ") {
+		t.Errorf("go tool pprof -top: %v\n%s", err, top)
+	}
 	if p.SampleType[0].Type != "cpu" || len(p.Function) < 2 {
 		t.Errorf("profile: types %v, %d processes", p.SampleType, len(p.Function))
 	}
