@@ -156,7 +156,7 @@ func TestCPUMatchesRusage(t *testing.T) {
 	t.Logf("sampled %v (ticks %v, threads %v), kernel %v, schedstat %v",
 		p.CPU, time.Duration(p.UserTicks+p.SystemTicks)*profile.ClockTick, threadSum(p), kernel, s.HasSchedstat())
 	if kernel < 500*time.Millisecond {
-		t.Fatalf("child used only %v of CPU; the machine is too loaded for this test", kernel)
+		t.Skipf("child used only %v of CPU in its second of busy looping: the machine is too loaded to compare", kernel)
 	}
 	if diff := math.Abs(float64(p.CPU-kernel)) / float64(kernel); diff > 0.05 {
 		t.Errorf("sampled CPU %v differs from rusage %v by %.1f%%, want at most 5%%", p.CPU, kernel, 100*diff)
