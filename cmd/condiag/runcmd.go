@@ -68,6 +68,20 @@ func runRun(c *command, args []string, stdout, stderr io.Writer) int {
 		cmd.Env = append(cmd.Env, "CONDIAG_ON_FINDING=silent")
 	}
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	// On a terminal the command's group gets the terminal, as a shell
+	// gives it to a job it runs: the command can read it, and Ctrl-C and
+	// Ctrl-Z reach it directly. condiag takes the terminal back when the
+	// command exits.
+	tty := -1
+	if isTerminal(os.Stdin) && foregroundGroup(int(os.Stdin.Fd())) == syscall.Getpgrp() {
+		tty = int(os.Stdin.Fd())
+		cmd.SysProcAttr.Foreground, cmd.SysProcAttr.Ctty = true, tty
+		signal.Ignore(syscall.SIGTTOU) // for taking the terminal back from the background
+		defer func() {
+			unix.IoctlSetPointerInt(tty, unix.TIOCSPGRP, syscall.Getpgrp())
+			signal.Reset(syscall.SIGTTOU)
+		}()
+	}
 	// Output that is not a file is copied until every writer closes it:
 	// a process that outlives the command must not hold the report up.
 	cmd.WaitDelay = 500 * time.Millisecond
@@ -243,6 +257,16 @@ func stopGroup(pgid int) int {
 		}
 	}
 	return n
+}
+
+// foregroundGroup returns the foreground process group of terminal fd,
+// or -1.
+func foregroundGroup(fd int) int {
+	pgrp, err := unix.IoctlGetInt(fd, unix.TIOCGPGRP)
+	if err != nil {
+		return -1
+	}
+	return pgrp
 }
 
 // killGrace is how long condiag run waits for the command to end after
