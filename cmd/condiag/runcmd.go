@@ -77,10 +77,7 @@ func runRun(c *command, args []string, stdout, stderr io.Writer) int {
 		tty = int(os.Stdin.Fd())
 		cmd.SysProcAttr.Foreground, cmd.SysProcAttr.Ctty = true, tty
 		signal.Ignore(syscall.SIGTTOU) // for taking the terminal back from the background
-		defer func() {
-			unix.IoctlSetPointerInt(tty, unix.TIOCSPGRP, syscall.Getpgrp())
-			signal.Reset(syscall.SIGTTOU)
-		}()
+		defer signal.Reset(syscall.SIGTTOU)
 	}
 	// Output that is not a file is copied until every writer closes it:
 	// a process that outlives the command must not hold the report up.
@@ -159,6 +156,9 @@ loop:
 			}
 			break loop
 		}
+	}
+	if tty >= 0 {
+		unix.IoctlSetPointerInt(tty, unix.TIOCSPGRP, syscall.Getpgrp()) // the terminal back, for the report
 	}
 	left := stopGroup(pgid)
 	escaped := stopTree(tree.tree.Processes())
