@@ -14,19 +14,23 @@
 package analyze
 
 import (
+	"bytes"
 	"cmp"
 	"errors"
 	"fmt"
 	"io"
 	"io/fs"
 	"maps"
+	"os"
 	"slices"
 	"strings"
 	"time"
 
 	"github.com/condiag/condiag/detect/deadlock"
+	"github.com/condiag/condiag/detect/race"
 	"github.com/condiag/condiag/detect/starve"
 	"github.com/condiag/condiag/internal/leakmsg"
+	"github.com/condiag/condiag/internal/tracefmt"
 	"github.com/condiag/condiag/report"
 	"github.com/condiag/condiag/trace"
 )
@@ -100,6 +104,12 @@ func (e *InputError) Unwrap() error { return e.Err }
 func Files(names []string, opt Options) (*Result, error) {
 	res := &Result{}
 	for _, name := range names {
+		if ok, err := raceLog(res, name); ok || err != nil {
+			if err != nil {
+				return nil, &InputError{Name: name, Err: err}
+			}
+			continue
+		}
 		r, err := trace.OpenFile(name)
 		if err != nil {
 			var pe *fs.PathError
@@ -116,6 +126,34 @@ func Files(names []string, opt Options) (*Result, error) {
 	}
 	slices.SortStableFunc(res.Findings, func(a, b report.Finding) int { return a.Process - b.Process })
 	return res, nil
+}
+
+// raceLog analyses name if it is a log of Go's race detector (the output
+// of go test -race, say) rather than a trace: its reports, grouped by
+// their pair of accesses, are RC2001 findings. It reports whether it was
+// such a log.
+func raceLog(res *Result, name string) (bool, error) {
+	f, err := os.Open(name)
+	if err != nil {
+		return false, nil // trace.OpenFile says why
+	}
+	defer f.Close()
+	head := make([]byte, 64<<10)
+	n, _ := io.ReadFull(f, head)
+	head = head[:n]
+	if bytes.HasPrefix(head, []byte(tracefmt.Magic)) || !race.IsLog(head) {
+		return false, nil
+	}
+	if _, err := f.Seek(0, io.SeekStart); err != nil {
+		return true, err
+	}
+	races, err := race.ParseLog(f)
+	if err != nil {
+		return true, err
+	}
+	res.Findings = append(res.Findings, race.Findings(races)...)
+	res.Files = append(res.Files, File{Name: name, Ended: true})
+	return true, nil
 }
 
 // Reader analyses one trace read from r, named name in messages.

@@ -1,6 +1,8 @@
 package analyze_test
 
 import (
+	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -119,5 +121,21 @@ func TestWriterStarvation(t *testing.T) {
 	got, _ = findings(t, build(t, false, evs...), analyze.Options{})
 	if len(got) != 0 {
 		t.Errorf("writer behind a reader and a writer: %v, want nothing", got)
+	}
+}
+
+func TestRaceLog(t *testing.T) {
+	res, err := analyze.Files([]string{"../detect/race/testdata/race.log"}, analyze.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Findings) != 2 || res.Findings[0].ID != "RC2001" || !strings.Contains(res.Findings[0].Message, "2 times") {
+		t.Errorf("findings of a race log: %+v", res.Findings)
+	}
+	// A text file that is neither a trace nor a race log is an input error.
+	other := filepath.Join(t.TempDir(), "notes.txt")
+	os.WriteFile(other, []byte("PASS\nok\n"), 0o644)
+	if _, err := analyze.Files([]string{other}, analyze.Options{}); err == nil {
+		t.Error("a text file without races: no error")
 	}
 }
