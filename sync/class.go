@@ -46,3 +46,28 @@ func SetName(l Locker, name string) {
 		monitor.SetName(m.monitorLock(), name)
 	}
 }
+
+// Holds reports whether the calling goroutine holds l, a *[Mutex], a
+// *[RWMutex] or the RLocker of one, and whether for writing: an
+// assertion for code that must run under a lock, as lockdep's
+// lockdep_assert_held. A read hold of an RWMutex is held but not write.
+// For a Locker condiag does not instrument it cannot tell, and reports
+// true, true. Holder returns who holds l for writing.
+func Holds(l Locker) (held, write bool) {
+	m, ok := l.(instrumented)
+	if !ok {
+		return true, true
+	}
+	mode, ok := monitor.Current().Holds(m.monitorLock())
+	return ok, ok && mode == monitor.Write
+}
+
+// Holder returns the id of the goroutine that holds l for writing, 0 if
+// none or if l is not one of condiag's locks. It is a hint, for reports:
+// the lock may change hands at once.
+func Holder(l Locker) int64 {
+	if m, ok := l.(instrumented); ok {
+		return int64(monitor.Owner(m.monitorLock()))
+	}
+	return 0
+}

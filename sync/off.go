@@ -44,3 +44,9 @@ func SetSubclass(Locker, int) {}
 
 // SetName does nothing with the condiagoff build tag.
 func SetName(Locker, string) {}
+
+// Holds reports true, true: without instrumentation condiag cannot tell.
+func Holds(l Locker) (held, write bool) { return true, true }
+
+// Holder returns 0: without instrumentation condiag cannot tell.
+func Holder(l Locker) int64 { return 0 }

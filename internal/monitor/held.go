@@ -290,3 +290,24 @@ func stackPCs(skip int) []uintptr {
 	n := runtime.Callers(skip+1, pcs)
 	return pcs[:n]
 }
+
+// Holds reports in which mode g holds l, if it does. A goroutine that
+// holds more locks than its chain tracks may hold l untracked: then it
+// is taken to hold it for writing.
+//
+//go:norace
+func (g *G) Holds(l *Lock) (Mode, bool) {
+	for i := g.n - 1; i >= 0; i-- {
+		if e := &g.held[i]; e.l == l && g.valid(e) {
+			return e.mode, true
+		}
+	}
+	if g.overflow > 0 {
+		return Write, true
+	}
+	return 0, false
+}
+
+// Owner returns the goroutine that holds l for writing, 0 if none (a
+// hint: it may change at once).
+func Owner(l *Lock) uint64 { return loadOwner(l) }

@@ -1,0 +1,118 @@
+package race
+
+import (
+	"fmt"
+	"runtime"
+
+	"github.com/condiag/condiag/internal/sink"
+	"github.com/condiag/condiag/report"
+	"github.com/condiag/condiag/sync"
+)
+
+// Guarded is a value bound to the lock that protects it, a condiag
+// [sync.Mutex] or [sync.RWMutex]: reading it needs the lock held by the
+// calling goroutine in either mode, writing it needs the lock held for
+// writing. An access without is RC2003, reported once for each place in
+// the code, with the accessing stack and the goroutine holding the lock
+// then, if any; the access is still done (the finding goes to the
+// handler, which may panic). With the build tag condiagoff nothing is
+// checked.
+//
+// The zero value has no lock: bind one with [Guarded.Guard] before use
+// (an access to an unbound Guarded panics), or make one with [Guard].
+//
+// Cost (docs/bench/guarded.txt, go test -run=NONE -bench=Guarded
+// -benchmem -count=10 ./detect/race): a checked access (Get or Set) costs
+// about 8 ns, finding the goroutine's state and looking the lock up in
+// its chain; an increment under the lock, Lock, Get, Set, Unlock, takes
+// 36 ns against 15 ns for a plain field under a plain sync.Mutex (2.4x:
+// the condiag Mutex's own 1.8x and two checks). No access allocates.
+type Guarded[T any] struct {
+	l sync.Locker
+	v T
+}
+
+// Guard returns a value guarded by l, with initial value v.
+func Guard[T any](l sync.Locker, v T) *Guarded[T] { return &Guarded[T]{l: l, v: v} }
+
+// Guard binds g to l. It is for a Guarded that is a field of the struct
+// holding its lock; call it before g is shared.
+func (g *Guarded[T]) Guard(l sync.Locker) { g.l = l }
+
+// Get returns the value. The caller holds the lock.
+func (g *Guarded[T]) Get() T {
+	if held, _ := sync.Holds(g.lock()); !held {
+		g.unguarded("read")
+	}
+	return g.v
+}
+
+// Set sets the value. The caller holds the lock for writing.
+func (g *Guarded[T]) Set(v T) {
+	if _, write := sync.Holds(g.lock()); !write {
+		g.unguarded("write")
+	}
+	g.v = v
+}
+
+// Ptr returns a pointer to the value, for updates in place. The caller
+// holds the lock for writing for as long as it uses the pointer; only
+// the call is checked.
+func (g *Guarded[T]) Ptr() *T {
+	if _, write := sync.Holds(g.lock()); !write {
+		g.unguarded("write")
+	}
+	return &g.v
+}
+
+// Do locks the lock, calls f with a pointer to the value and unlocks it:
+// the access that cannot forget the lock.
+func (g *Guarded[T]) Do(f func(v *T)) {
+	l := g.lock()
+	l.Lock()
+	defer l.Unlock()
+	f(&g.v)
+}
+
+func (g *Guarded[T]) lock() sync.Locker {
+	if g.l == nil {
+		panic("race: Guarded used before Guard bound it to a lock")
+	}
+	return g.l
+}
+
+// unguarded reports an access without the lock.
+//
+//go:noinline
+func (g *Guarded[T]) unguarded(op string) {
+	pcs := make([]uintptr, 32)
+	n := runtime.Callers(3, pcs)
+	var stack []report.Frame
+	frames := runtime.CallersFrames(pcs[:n])
+	for {
+		fr, more := frames.Next()
+		if fr.Function != "" && fr.Function != "runtime.goexit" {
+			stack = append(stack, report.Frame{Func: fr.Function, File: fr.File, Line: fr.Line})
+		}
+		if !more {
+			break
+		}
+	}
+	f := report.New("RC2003")
+	f.Confidence = report.Observed
+	if len(stack) > 0 {
+		f.Location = stack[0]
+	}
+	var v T
+	who := "nobody holds it"
+	if h := sync.Holder(g.l); h != 0 {
+		who = fmt.Sprintf("goroutine %d holds it", h)
+	}
+	if op == "write" {
+		f.Message = fmt.Sprintf("guarded value (%T) written without its lock held for writing; %s", v, who)
+	} else {
+		f.Message = fmt.Sprintf("guarded value (%T) read without its lock held; %s", v, who)
+	}
+	f.Goroutines = []report.Goroutine{{State: op, Stack: stack}}
+	sink.Report(f)
+}
