@@ -59,7 +59,7 @@ type object struct {
 // resource returns o's wait-for state, made on first use.
 func (o *object) resource() *deadlock.Resource {
 	if o.res == nil {
-		o.res = deadlock.NewResource(o.kind.String(), 0)
+		o.res = deadlock.NewResource(0)
 	}
 	return o.res
 }
@@ -332,9 +332,6 @@ func (p *proc) event(e *trace.Event) {
 	case trace.EvObject:
 		o := p.obj(e.Obj)
 		o.kind = trace.ObjKind(e.Arg)
-		if o.res != nil {
-			o.res.Kind = o.kind.String()
-		}
 		o.site = p.r.Stack(e.Stack)
 		o.infoOK = false
 		o.announce = true

@@ -44,7 +44,7 @@ func runProfile(c *command, args []string, stdout, stderr io.Writer) int {
 	ctx, cancel := context.WithTimeout(ctx, *duration)
 	defer cancel()
 	start := time.Now()
-	tree := newProcTable()
+	tree := &procTable{}
 	tree.tree.Window = true // the tree ran before: count the window only
 	err = s.Run(ctx, time.Duration(float64(time.Second) / *hz), tree.add)
 	if err != nil && !errors.Is(err, profile.ErrNoProcess) {

@@ -94,7 +94,7 @@ func runRun(c *command, args []string, stdout, stderr io.Writer) int {
 		return exitUsage
 	}
 	pgid := cmd.Process.Pid
-	tree := newProcTable()
+	tree := &procTable{}
 	sampler, err := profile.NewSampler(pgid)
 	if err != nil {
 		fmt.Fprintf(stderr, "condiag run: warning: the process tree is not sampled: %v\n", err)
@@ -349,8 +349,6 @@ type procTable struct {
 	}
 	headers []trace.Header
 }
-
-func newProcTable() *procTable { return &procTable{} }
 
 func (t *procTable) add(s *profile.Snapshot) { t.tree.Add(s) }
 

@@ -123,9 +123,6 @@ func (w *Waiter) relation(next int64) string {
 	if w.Any && len(w.WaitsFor) > 1 {
 		return fmt.Sprintf("%s %s, all blocked", w.Relation, goroutineList(w.WaitsFor))
 	}
-	if next == 0 {
-		return w.Relation + " " + goroutineList(w.WaitsFor)
-	}
 	return fmt.Sprintf("%s goroutine %d", w.Relation, next)
 }
 

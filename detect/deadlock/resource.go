@@ -21,8 +21,7 @@ type Op = tracefmt.Op
 // trace, so that both drivers build the same wait-for graph. It is not
 // safe for concurrent use.
 type Resource struct {
-	Kind string // "Semaphore", "Barrier", "Event", "Queue" or "Pool"
-	Size int64  // permits, capacity, parties or workers; 0 if unknown
+	Size int64 // permits, capacity, parties or workers; 0 if unknown
 
 	// semaphore
 	holders []permits
@@ -139,9 +138,11 @@ func (s *gset) add(g uint64) {
 	s.gs = append(s.gs, g)
 }
 
-// NewResource returns the state of an object of the given kind and size.
-func NewResource(kind string, size int64) *Resource {
-	return &Resource{Kind: kind, Size: size}
+// NewResource returns the state of an object of the given size. What
+// the object is (a semaphore, a queue ...) is told by the operations fed
+// to it.
+func NewResource(size int64) *Resource {
+	return &Resource{Size: size}
 }
 
 // Apply records operation op with argument n (see the trace format's Op
@@ -507,7 +508,7 @@ func (r *Resource) Pending() Pending {
 	return p
 }
 
-// relation joins goroutine ids for a message: "goroutine 6",
+// goroutineList joins goroutine ids for a message: "goroutine 6",
 // "goroutines 6 and 8".
 func goroutineList(gs []int64) string {
 	if len(gs) == 1 {

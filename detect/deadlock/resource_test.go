@@ -87,7 +87,6 @@ func TestResourceWaitsFor(t *testing.T) {
 	}
 	tests := []struct {
 		name      string
-		kind      string
 		size      int64
 		ops       []op
 		g         uint64
@@ -98,7 +97,7 @@ func TestResourceWaitsFor(t *testing.T) {
 		uncertain bool
 	}{{
 		name: "semaphore holders",
-		kind: "Semaphore", size: 4,
+		size: 4,
 		ops: []op{
 			{1, tracefmt.OpSemAcquire, 2}, {1, tracefmt.OpSemRelease, 2}, {1, tracefmt.OpSemAcquire, 2},
 			{2, tracefmt.OpSemAcquire, 1}, {2, tracefmt.OpSemRelease, 1}, {2, tracefmt.OpSemAcquire, 1},
@@ -110,7 +109,7 @@ func TestResourceWaitsFor(t *testing.T) {
 		// The usual hand-off: goroutine 1 acquires for a worker that
 		// will release; it was never seen releasing its own.
 		name: "semaphore holder not known to release its own",
-		kind: "Semaphore", size: 4,
+		size: 4,
 		ops: []op{
 			{1, tracefmt.OpSemAcquire, 1},
 			{2, tracefmt.OpSemAcquire, 1}, {2, tracefmt.OpSemRelease, 1}, {2, tracefmt.OpSemAcquire, 3},
@@ -119,45 +118,45 @@ func TestResourceWaitsFor(t *testing.T) {
 		on: []int64{1, 2}, any: true, uncertain: true,
 	}, {
 		name: "semaphore released for another goroutine",
-		kind: "Semaphore", size: 1,
-		ops: []op{{1, tracefmt.OpSemAcquire, 1}, {2, tracefmt.OpSemRelease, 1}, {1, tracefmt.OpSemAcquire, 1}},
-		g:   3, wait: tracefmt.OpSemAcquire, n: 1,
+		size: 1,
+		ops:  []op{{1, tracefmt.OpSemAcquire, 1}, {2, tracefmt.OpSemRelease, 1}, {1, tracefmt.OpSemAcquire, 1}},
+		g:    3, wait: tracefmt.OpSemAcquire, n: 1,
 		on: []int64{1}, any: true, uncertain: true,
 	}, {
 		// x/sync's worker pool: main acquires a permit for each worker,
 		// the workers release them.
 		name: "waiter holds permits others may release",
-		kind: "Semaphore", size: 2,
-		ops: []op{{1, tracefmt.OpSemAcquire, 2}},
-		g:   1, wait: tracefmt.OpSemAcquire, n: 1,
+		size: 2,
+		ops:  []op{{1, tracefmt.OpSemAcquire, 2}},
+		g:    1, wait: tracefmt.OpSemAcquire, n: 1,
 		on: []int64{}, any: true, uncertain: true,
 	}, {
 		name: "more than the size is never granted",
-		kind: "Semaphore", size: 2,
-		ops: []op{{1, tracefmt.OpSemAcquire, 1}},
-		g:   2, wait: tracefmt.OpSemAcquire, n: 3,
+		size: 2,
+		ops:  []op{{1, tracefmt.OpSemAcquire, 1}},
+		g:    2, wait: tracefmt.OpSemAcquire, n: 3,
 		any: true,
 	}, {
 		name: "full queue waits for its consumers",
-		kind: "Queue", size: 1,
-		ops: []op{{1, tracefmt.OpQueuePut, 1}, {2, tracefmt.OpQueueGet, 0}, {3, tracefmt.OpQueueGet, 0}, {1, tracefmt.OpQueuePut, 1}},
-		g:   1, wait: tracefmt.OpQueuePut, n: 1,
+		size: 1,
+		ops:  []op{{1, tracefmt.OpQueuePut, 1}, {2, tracefmt.OpQueueGet, 0}, {3, tracefmt.OpQueueGet, 0}, {1, tracefmt.OpQueuePut, 1}},
+		g:    1, wait: tracefmt.OpQueuePut, n: 1,
 		on: []int64{2, 3}, any: true,
 	}, {
 		name: "full queue only its producer takes from",
-		kind: "Queue", size: 1,
-		ops: []op{{1, tracefmt.OpQueuePut, 1}, {1, tracefmt.OpQueueGet, 0}, {1, tracefmt.OpQueuePut, 1}},
-		g:   1, wait: tracefmt.OpQueuePut, n: 1,
+		size: 1,
+		ops:  []op{{1, tracefmt.OpQueuePut, 1}, {1, tracefmt.OpQueueGet, 0}, {1, tracefmt.OpQueuePut, 1}},
+		g:    1, wait: tracefmt.OpQueuePut, n: 1,
 		on: []int64{1}, any: true,
 	}, {
 		name: "empty queue waits for its producers, not itself",
-		kind: "Queue", size: 4,
-		ops: []op{{1, tracefmt.OpQueuePut, 1}, {2, tracefmt.OpQueuePut, 2}, {2, tracefmt.OpQueueGet, 1}, {3, tracefmt.OpQueueGet, 0}},
-		g:   2, wait: tracefmt.OpQueueGet,
+		size: 4,
+		ops:  []op{{1, tracefmt.OpQueuePut, 1}, {2, tracefmt.OpQueuePut, 2}, {2, tracefmt.OpQueueGet, 1}, {3, tracefmt.OpQueueGet, 0}},
+		g:    2, wait: tracefmt.OpQueueGet,
 		on: []int64{1, 2}, any: true,
 	}, {
 		name: "barrier waits for last round's missing parties",
-		kind: "Barrier", size: 3,
+		size: 3,
 		ops: []op{
 			{1, tracefmt.OpBarrierWait, 0}, {2, tracefmt.OpBarrierWait, 0}, {3, tracefmt.OpBarrierWait, 0},
 			{2, tracefmt.OpBarrierWait, 1},
@@ -166,37 +165,36 @@ func TestResourceWaitsFor(t *testing.T) {
 		on: []int64{1, 3},
 	}, {
 		name: "barrier's first round proves nothing",
-		kind: "Barrier", size: 2,
-		ops: []op{{1, tracefmt.OpBarrierWait, 0}},
-		g:   1, wait: tracefmt.OpBarrierWait,
+		size: 2,
+		ops:  []op{{1, tracefmt.OpBarrierWait, 0}},
+		g:    1, wait: tracefmt.OpBarrierWait,
 		uncertain: true,
 	}, {
 		name: "future of a running task waits for its worker",
-		kind: "Pool", size: 2,
-		ops: []op{{1, tracefmt.OpTaskSubmit, 1}, {5, tracefmt.OpTaskStart, 1}},
-		g:   1, wait: tracefmt.OpTaskDone, n: 1,
+		size: 2,
+		ops:  []op{{1, tracefmt.OpTaskSubmit, 1}, {5, tracefmt.OpTaskStart, 1}},
+		g:    1, wait: tracefmt.OpTaskDone, n: 1,
 		on: []int64{5},
 	}, {
 		name: "future of a queued task in a busy pool waits for any worker",
-		kind: "Pool", size: 1,
-		ops: []op{{1, tracefmt.OpTaskSubmit, 1}, {5, tracefmt.OpTaskStart, 1}, {5, tracefmt.OpTaskSubmit, 2}},
-		g:   5, wait: tracefmt.OpTaskDone, n: 2,
+		size: 1,
+		ops:  []op{{1, tracefmt.OpTaskSubmit, 1}, {5, tracefmt.OpTaskStart, 1}, {5, tracefmt.OpTaskSubmit, 2}},
+		g:    5, wait: tracefmt.OpTaskDone, n: 2,
 		on: []int64{5}, any: true, // the only worker waits for a task queued behind its own
 	}, {
 		name: "future of a queued task in a pool with room",
-		kind: "Pool", size: 2,
-		ops: []op{{1, tracefmt.OpTaskSubmit, 1}, {5, tracefmt.OpTaskStart, 1}, {5, tracefmt.OpTaskSubmit, 2}},
-		g:   5, wait: tracefmt.OpTaskDone, n: 2,
+		size: 2,
+		ops:  []op{{1, tracefmt.OpTaskSubmit, 1}, {5, tracefmt.OpTaskStart, 1}, {5, tracefmt.OpTaskSubmit, 2}},
+		g:    5, wait: tracefmt.OpTaskDone, n: 2,
 		on: []int64{5}, any: true, uncertain: true,
 	}, {
 		name: "event setters are unknown",
-		kind: "Event",
 		g:    1, wait: tracefmt.OpEventSet,
 		uncertain: true,
 	}}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			r := NewResource(tt.kind, tt.size)
+			r := NewResource(tt.size)
 			for _, o := range tt.ops {
 				r.Apply(o.g, o.op, o.n, 0)
 			}
@@ -213,7 +211,7 @@ func TestResourceWaitsFor(t *testing.T) {
 }
 
 func TestResourcePending(t *testing.T) {
-	r := NewResource("Pool", 2)
+	r := NewResource(2)
 	for id := int64(1); id <= 3; id++ {
 		r.Apply(1, tracefmt.OpTaskSubmit, id, 0)
 		r.SetSite(id, Site{Stack: uint64(id * 10)})
@@ -245,7 +243,7 @@ func TestResourcePending(t *testing.T) {
 }
 
 func TestBlockedFindingResource(t *testing.T) {
-	q := NewResource("Queue", 1)
+	q := NewResource(1)
 	q.Apply(1, tracefmt.OpQueuePut, 1, 0)
 	q.Apply(2, tracefmt.OpQueueGet, 0, 0)
 	q.Apply(1, tracefmt.OpQueuePut, 1, 0)
@@ -275,7 +273,7 @@ func TestBlockedFindingResource(t *testing.T) {
 // TestResourceForgottenBounded: a program that never asks for its
 // results (fire and forget) does not grow the pool's state.
 func TestResourceForgottenBounded(t *testing.T) {
-	r := NewResource("Pool", 4)
+	r := NewResource(4)
 	const n = 10000
 	for id := int64(1); id <= n; id++ {
 		r.Apply(1, tracefmt.OpTaskSubmit, id, 0)

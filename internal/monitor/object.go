@@ -50,7 +50,7 @@ func NewResource(kind Kind, size int64, guard *sync.Mutex) *Lock {
 	l.unsited.Store(false)
 	l.npcs = uint8(callers.Get(l.pcs[:]))
 	l.pcsReady.Store(true)
-	l.res = deadlock.NewResource(kind.String(), size)
+	l.res = deadlock.NewResource(size)
 	l.guard, l.size = guard, size
 	l.creator = Current().goid
 	if kind == KindQueue || kind == KindPool {
