@@ -7,6 +7,7 @@ import (
 
 	"github.com/condiag/condiag/detect/deadlock"
 	"github.com/condiag/condiag/detect/starve"
+	"github.com/condiag/condiag/internal/racecheck"
 	"github.com/condiag/condiag/internal/tracefmt"
 	"github.com/condiag/condiag/report"
 	"github.com/condiag/condiag/trace"
@@ -54,6 +55,8 @@ type object struct {
 	announce bool
 	res      *deadlock.Resource // for a semaphore, barrier, event, queue or pool
 	grants   uint64             // write acquisitions, as the monitor counts them
+	hb       *racecheck.Sync    // in the race checks (race.go)
+	loc      *racecheck.Loc     // for a declared location
 }
 
 // resource returns o's wait-for state, made on first use.
@@ -126,6 +129,8 @@ type request struct {
 type grout struct {
 	id       uint64
 	creator  uint64
+	reuses   uint64 // the exited goroutine whose runtime structure it reuses
+	rt       *racecheck.Thread
 	created  report.Frame
 	held     [maxHeld]entry
 	n        int
@@ -189,7 +194,8 @@ type proc struct {
 	seen     map[string]bool
 
 	starve     *starve.Detector
-	contention *starve.Contention // nil unless asked for
+	contention *starve.Contention  // nil unless asked for
+	race       *racecheck.Detector // nil until a location or edge is declared
 }
 
 func newProc(r *trace.Reader, hang time.Duration, opt Options) *proc {
@@ -199,6 +205,9 @@ func newProc(r *trace.Reader, hang time.Duration, opt Options) *proc {
 		graph:  deadlock.NewGraph(),
 		cycles: map[string]bool{}, inCycle: map[uint64]bool{}, seen: map[string]bool{},
 		starve: starve.New(opt.Starve),
+	}
+	if r.Header().Race {
+		p.startRace()
 	}
 	if opt.Contention || opt.Waits {
 		p.contention = starve.NewContention()
@@ -335,6 +344,9 @@ func (p *proc) event(e *trace.Event) {
 		o.site = p.r.Stack(e.Stack)
 		o.infoOK = false
 		o.announce = true
+		if o.kind == trace.ObjVar || o.kind == trace.ObjEdge {
+			p.startRace()
+		}
 	case trace.EvClass:
 		o := p.obj(e.Obj)
 		o.class, o.infoOK = e.Str, false
@@ -345,7 +357,7 @@ func (p *proc) event(e *trace.Event) {
 		o := p.obj(e.Obj)
 		o.name, o.infoOK = e.Str, false
 	case trace.EvGoroutine:
-		g.creator = uint64(e.Arg)
+		g.creator, g.reuses = uint64(e.Arg), uint64(e.Arg2)
 		if st := p.r.Stack(e.Stack); len(st) > 0 {
 			g.created = st[0]
 		}
@@ -376,6 +388,12 @@ func (p *proc) event(e *trace.Event) {
 	case trace.EvWGWaited, trace.EvCondWoken:
 		p.grant(g)
 		g.waitObj, g.waitStack = nil, nil
+	case trace.EvAccess:
+		p.grant(g)
+		p.raceAccess(g, e)
+	case trace.EvSync:
+		p.grant(g)
+		p.raceSync(g, e)
 	default:
 		p.grant(g)
 	}
@@ -497,6 +515,9 @@ func (p *proc) grant(g *grout) {
 
 // acquired mirrors G.Acquired.
 func (p *proc) acquired(g *grout, o *object, m mode, try bool, stack trace.StackID) {
+	if p.race != nil {
+		p.raceLock(g, o, m, true)
+	}
 	if m == write {
 		o.owner = g.id
 		o.grants++
@@ -516,6 +537,9 @@ func (p *proc) acquired(g *grout, o *object, m mode, try bool, stack trace.Stack
 
 // release mirrors G.Released.
 func (p *proc) release(g *grout, o *object, m mode) {
+	if p.race != nil {
+		p.raceLock(g, o, m, false)
+	}
 	// A release of a hold g did not take hands the lock over: a
 	// goroutine whose request for it is pending, not blocked, got it
 	// before.

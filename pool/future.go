@@ -65,6 +65,9 @@ var closed = func() chan struct{} {
 
 // complete ends t with err. p.mu is held.
 func (t *task) complete(err error) {
+	if instrumented {
+		monitor.Signal(t.p.o)
+	}
 	if err != nil {
 		t.r.failed(err)
 	}
@@ -117,6 +120,9 @@ func (t *task) wait(ctx context.Context) error {
 	t.observeLocked()
 	if t.state.Load() == done {
 		p.mu.Unlock()
+		if instrumented {
+			monitor.Await(p.o)
+		}
 		return nil
 	}
 	if err := ctx.Err(); err != nil {
@@ -143,6 +149,9 @@ func (t *task) wait(ctx context.Context) error {
 	}
 	if instrumented {
 		g.Unblocked()
+		if err == nil {
+			monitor.Await(p.o)
+		}
 	}
 	waiters.Put(w)
 	return err

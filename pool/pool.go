@@ -254,6 +254,7 @@ func (p *Pool) submit(t *task) {
 	p.nextID++
 	t.id = p.nextID
 	if instrumented {
+		monitor.Signal(p.o)
 		monitor.ObjectOp(p.o, monitor.OpTaskSubmit, t.id)
 	}
 	p.push(t)

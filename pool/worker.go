@@ -124,6 +124,7 @@ func (p *Pool) nextLocked(w *worker) *task {
 		p.running = t
 		if instrumented {
 			monitor.ObjectOp(p.o, monitor.OpTaskStart, t.id)
+			monitor.Await(p.o)
 		}
 		return t
 	}

@@ -138,6 +138,9 @@ func (q *Queue[T]) Put(ctx context.Context, v T) error {
 // putSlow waits until a Get moves v into q; q.mu is held and q is full.
 func (q *Queue[T]) putSlow(ctx context.Context, v T) error {
 	q.mustInitLocked()
+	if instrumented {
+		monitor.Signal(q.o)
+	}
 	w := q.park(&q.putters, v)
 	_, s := q.block(ctx, &q.putters, w, monitor.OpQueuePut, int64(len(q.buf)))
 	switch s {
@@ -220,6 +223,7 @@ func (q *Queue[T]) getSlow(ctx context.Context) (T, error) {
 	if instrumented {
 		// A Put handed v over; this goroutine reports its own Get.
 		monitor.ObjectOp(q.o, monitor.OpQueueGet, int64(q.n))
+		monitor.Await(q.o)
 	}
 	q.mu.Unlock()
 	return v, nil
@@ -280,6 +284,9 @@ func (q *Queue[T]) Cap() int { return len(q.buf) }
 // put adds v to q, which has room: it hands v to the Get blocked longest,
 // if any (q is empty then), or appends it. q.mu is held.
 func (q *Queue[T]) put(v T) {
+	if instrumented {
+		monitor.Signal(q.o)
+	}
 	if w := q.getters.PopFront(); w != nil {
 		w.v = v
 		if instrumented {
@@ -308,6 +315,7 @@ func (q *Queue[T]) get() T {
 	q.n--
 	if instrumented {
 		monitor.ObjectOp(q.o, monitor.OpQueueGet, int64(q.n))
+		monitor.Await(q.o)
 	}
 	if w := q.putters.PopFront(); w != nil {
 		q.buf[q.index(q.n)] = w.v

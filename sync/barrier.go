@@ -192,6 +192,7 @@ func (b *Barrier) Wait(ctx context.Context) (int, error) {
 		b.nextLocked()
 		b.mu.Unlock()
 		b.trip(g, i)
+		b.mon.passed()
 		return i, nil
 	}
 	b.mon.block(b.gen)
@@ -199,6 +200,7 @@ func (b *Barrier) Wait(ctx context.Context) (int, error) {
 	if err := b.await(ctx, g, i); err != nil {
 		return -1, err
 	}
+	b.mon.passed()
 	return i, nil
 }
 
@@ -248,6 +250,7 @@ func (b *Barrier) trip(g *generation, i int) {
 		}()
 		b.action()
 		ok = true
+		b.mon.acted()
 	}
 	close(g.done)
 }

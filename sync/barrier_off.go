@@ -11,5 +11,7 @@ func (*barrierMon) init(int, *sync.Mutex) {}
 func (*barrierMon) arrive(int64)          {}
 func (*barrierMon) block(int64)           {}
 func (*barrierMon) unblocked()            {}
+func (*barrierMon) passed()               {}
+func (*barrierMon) acted()                {}
 func (*barrierMon) broke(int64)           {}
 func (*barrierMon) setName(string)        {}

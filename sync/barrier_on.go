@@ -21,7 +21,18 @@ func (m *barrierMon) init(parties int, guard *sync.Mutex) {
 }
 
 // arrive records that the caller arrived in generation gen.
-func (m *barrierMon) arrive(gen int64) { monitor.ObjectOp(m.o, monitor.OpBarrierWait, gen) }
+func (m *barrierMon) arrive(gen int64) {
+	monitor.Signal(m.o)
+	monitor.ObjectOp(m.o, monitor.OpBarrierWait, gen)
+}
+
+// passed records that the caller's generation completed, for the race
+// checks: every party's work before Wait is before every party's after.
+func (m *barrierMon) passed() { monitor.Await(m.o) }
+
+// acted records that the last party ran the barrier's action, which the
+// parties see done when they pass.
+func (m *barrierMon) acted() { monitor.Signal(m.o) }
 
 // block records that the caller is about to wait for the other parties
 // of generation gen.

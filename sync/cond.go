@@ -59,6 +59,9 @@ func (c *condLocker) Lock() {
 	if monitor.Tracing() {
 		monitor.TraceCond((*Cond)(c).state(), tracefmt.EvCondWoken)
 	}
+	if monitor.RaceOn() {
+		monitor.Await((*Cond)(c).state())
+	}
 	c.L.Lock()
 }
 func (c *condLocker) Unlock() { c.L.Unlock() }
@@ -95,6 +98,9 @@ func (c *Cond) Signal() {
 	if monitor.Tracing() {
 		monitor.TraceCond(c.state(), tracefmt.EvCondSignal)
 	}
+	if monitor.RaceOn() {
+		monitor.Signal(c.state())
+	}
 	c.inner().Signal()
 }
 
@@ -103,6 +109,9 @@ func (c *Cond) Signal() {
 func (c *Cond) Broadcast() {
 	if monitor.Tracing() {
 		monitor.TraceCond(c.state(), tracefmt.EvCondBcast)
+	}
+	if monitor.RaceOn() {
+		monitor.Signal(c.state())
 	}
 	c.inner().Broadcast()
 }

@@ -67,11 +67,11 @@ func (e *Event) Set() {
 	if e.set.Load() {
 		return
 	}
+	e.mon.set(&e.mu)
 	e.set.Store(true)
 	if e.ch != nil {
 		close(e.ch)
 	}
-	e.mon.set(&e.mu)
 }
 
 // Clear clears e: Wait blocks again until the next Set. Clearing an Event
@@ -99,6 +99,7 @@ func (e *Event) IsSet() bool { return e.set.Load() }
 // nil even if e was cleared again before it ran, as in Python.
 func (e *Event) Wait(ctx context.Context) error {
 	if e.set.Load() {
+		e.mon.await()
 		return nil
 	}
 	if err := ctx.Err(); err != nil { // without e.mu: a Context is anybody's code
@@ -107,6 +108,7 @@ func (e *Event) Wait(ctx context.Context) error {
 	e.mu.Lock()
 	if e.set.Load() {
 		e.mu.Unlock()
+		e.mon.await()
 		return nil
 	}
 	if e.ch == nil {
@@ -126,6 +128,9 @@ func (e *Event) Wait(ctx context.Context) error {
 		}
 	}
 	e.mon.unblocked()
+	if err == nil {
+		e.mon.await()
+	}
 	return err
 }
 

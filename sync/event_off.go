@@ -11,5 +11,6 @@ func (*eventMon) set(*sync.Mutex)   {}
 func (*eventMon) clear(*sync.Mutex) {}
 func (*eventMon) block(*sync.Mutex) {}
 func (*eventMon) unblocked()        {}
+func (*eventMon) await()            {}
 
 func (*eventMon) setName(*sync.Mutex, string) {}

@@ -4,6 +4,7 @@ package sync
 
 import (
 	"sync"
+	"sync/atomic"
 
 	"github.com/condiag/condiag/internal/monitor"
 )
@@ -11,7 +12,10 @@ import (
 // eventMon is an Event's state in the monitor, made on first use, since
 // the zero Event is usable. Its methods but unblocked are called with the
 // Event's mu held, which guards o: no atomic is needed.
-type eventMon struct{ o *monitor.Lock }
+type eventMon struct {
+	o   *monitor.Lock
+	hbo atomic.Pointer[monitor.Lock] // o, once set: for await, without mu
+}
 
 // object returns the monitor's object, made on first use. The Event's site
 // is the caller of its first Set, Clear or blocking Wait.
@@ -29,7 +33,21 @@ func (m *eventMon) create(guard *sync.Mutex) {
 
 // set records that the caller set the Event.
 func (m *eventMon) set(guard *sync.Mutex) {
-	monitor.ObjectOp(m.object(guard), monitor.OpEventSet, 0)
+	o := m.object(guard)
+	if monitor.RaceOn() {
+		m.hbo.Store(o)
+		monitor.Signal(o)
+	}
+	monitor.ObjectOp(o, monitor.OpEventSet, 0)
+}
+
+// await records that the caller saw the Event set, for the race checks.
+func (m *eventMon) await() {
+	if monitor.RaceOn() {
+		if o := m.hbo.Load(); o != nil {
+			monitor.Await(o)
+		}
+	}
 }
 
 // clear records that the caller cleared the Event.

@@ -34,6 +34,9 @@ func (o *Once) Do(f func()) {
 	if o.done.Load() == 0 {
 		o.doSlow(f)
 	}
+	if monitor.RaceOn() {
+		monitor.Await(o.m.state())
+	}
 }
 
 func (o *Once) doSlow(f func()) {
@@ -46,6 +49,9 @@ func (o *Once) doSlow(f func()) {
 	defer o.m.Unlock()
 	if o.done.Load() == 0 {
 		defer o.done.Store(1)
+		if monitor.RaceOn() {
+			defer monitor.Signal(o.m.state())
+		}
 		f()
 	}
 }

@@ -50,6 +50,9 @@ func (wg *WaitGroup) Add(delta int) {
 	if monitor.Tracing() {
 		monitor.TraceWaitGroupAdd(wg.state(), delta)
 	}
+	if delta < 0 && monitor.RaceOn() {
+		monitor.Signal(wg.state())
+	}
 	if wg.n.Add(int64(delta)) < 0 {
 		monitor.Misuse(nil, monitor.KindWaitGroup, "negative WaitGroup counter")
 	}
@@ -70,6 +73,9 @@ func (wg *WaitGroup) Wait() {
 	tracing := monitor.Tracing()
 	if !tracing && wg.n.Load() == 0 {
 		wg.wg.Wait()
+		if monitor.RaceOn() {
+			monitor.Await(wg.state())
+		}
 		return
 	}
 	s := wg.state()
@@ -83,6 +89,7 @@ func (wg *WaitGroup) Wait() {
 	if tracing {
 		monitor.TraceWaitGroupWaited(s)
 	}
+	monitor.Await(s)
 }
 
 // Go calls f in a new goroutine and adds that task to the WaitGroup. When

@@ -13,7 +13,7 @@ type Kind uint8
 
 // The event kinds of format version 1.
 const (
-	EvGoroutine  = Kind(tracefmt.EvGoroutine)  // first event of a goroutine: Arg is its creator, Stack where it was created
+	EvGoroutine  = Kind(tracefmt.EvGoroutine)  // first event of a goroutine: Arg is its creator, Stack where it was created, Arg2 the exited goroutine whose runtime structure it reuses (0 if none)
 	EvObject     = Kind(tracefmt.EvObject)     // first event about Obj: Arg is its ObjKind, Stack where it was first used
 	EvClass      = Kind(tracefmt.EvClass)      // SetClass(Obj, Str)
 	EvSubclass   = Kind(tracefmt.EvSubclass)   // SetSubclass(Obj, Arg)
@@ -40,6 +40,14 @@ const (
 	EvOp         = Kind(tracefmt.EvOp)         // operation Op(Arg) on the semaphore, barrier, event, queue or pool Obj; Arg2 is its n (see Op); Stack where a task was submitted
 	EvOpBlock    = Kind(tracefmt.EvOpBlock)    // the goroutine blocks in operation Op(Arg) on Obj, called at Stack; Arg2 is its n
 	EvOpUnblock  = Kind(tracefmt.EvOpUnblock)  // ... and stopped waiting
+	EvAccess     = Kind(tracefmt.EvAccess)     // a read (Arg 0) or write (Arg 1) of the declared location Obj, at Stack
+	EvSync       = Kind(tracefmt.EvSync)       // a hand-off for the race checks through Obj: Arg is SyncRelease or SyncAcquire
+)
+
+// The operations of an EvSync event, in Arg.
+const (
+	SyncRelease = tracefmt.SyncRelease // what the goroutine did so far is handed over through Obj
+	SyncAcquire = tracefmt.SyncAcquire // the goroutine receives what was handed over through Obj
 )
 
 // Op is the operation of an EvOp or EvOpBlock event, in Arg; what the n
@@ -96,6 +104,8 @@ const (
 	ObjEvent     = ObjKind(tracefmt.ObjEvent)
 	ObjQueue     = ObjKind(tracefmt.ObjQueue)
 	ObjPool      = ObjKind(tracefmt.ObjPool)
+	ObjVar       = ObjKind(tracefmt.ObjVar)
+	ObjEdge      = ObjKind(tracefmt.ObjEdge)
 )
 
 func (k ObjKind) String() string {
@@ -134,6 +144,24 @@ func (e Event) String() string {
 	switch e.Kind {
 	case EvGoroutine:
 		fmt.Fprintf(&b, " creator=G%d", e.Arg)
+		if e.Arg2 != 0 {
+			fmt.Fprintf(&b, " reuses=G%d", e.Arg2)
+		}
+	case EvAccess:
+		if e.Arg != 0 {
+			b.WriteString(" write")
+		} else {
+			b.WriteString(" read")
+		}
+	case EvSync:
+		switch e.Arg {
+		case SyncRelease:
+			b.WriteString(" release")
+		case SyncAcquire:
+			b.WriteString(" acquire")
+		default:
+			fmt.Fprintf(&b, " op=%d", e.Arg)
+		}
 	case EvObject, EvMisuse:
 		fmt.Fprintf(&b, " kind=%s", ObjKind(e.Arg))
 	case EvSubclass:

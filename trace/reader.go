@@ -24,6 +24,9 @@ type Header struct {
 	Host          string        // host name
 	GOMAXPROCS    int           //
 	HangThreshold time.Duration // DL1005 threshold of the program; 0 when off
+	// Race says the race checks ran when recording started (a shared
+	// location was declared before).
+	Race bool
 	// Kinds lists the event kinds the file declares, by number, with
 	// their names.
 	Kinds map[Kind]string
@@ -849,6 +852,8 @@ func (d *decoder) header(h *Header, specs *[256]fileSpec) error {
 			h.GOMAXPROCS = int(min(u, 1<<20))
 		case tracefmt.FieldHang:
 			h.HangThreshold = time.Duration(max(tracefmt.Unzigzag(u), 0))
+		case tracefmt.FieldRace:
+			h.Race = u != 0
 		}
 	}
 	nk, err := d.count(3, "event kinds")

@@ -5,6 +5,7 @@ import (
 	"sync/atomic"
 
 	"github.com/condiag/condiag/internal/goid"
+	"github.com/condiag/condiag/internal/racecheck"
 )
 
 // maxHeld is how many held locks a goroutine's chain tracks. Deeper
@@ -58,6 +59,12 @@ type G struct {
 	// waitObj is the WaitGroup or Cond this goroutine is blocked in
 	// Wait on, or nil (snapshot.go).
 	waitObj atomic.Pointer[Lock]
+
+	// race is the goroutine's state in the race checks (hb.go), made at
+	// its first event while they run; prevGoid the goroutine that used
+	// the runtime's g structure before, 0 if none.
+	race     *racecheck.Thread
+	prevGoid uint64
 }
 
 // ID returns the goroutine id.
@@ -136,7 +143,8 @@ func (g *G) reset(id uint64) {
 	g.staleReads, g.staleNext = [4]*Lock{}, 0
 	g.waitLock.Store(nil)
 	g.waitObj.Store(nil)
-	g.goid = id
+	g.prevGoid, g.goid = g.goid, id
+	g.race = nil
 }
 
 // insert adds or replaces the state for gp: a new goroutine, or one that
@@ -148,6 +156,7 @@ func insert(gp uintptr, id uint64) *G {
 	t := table.Load()
 	if s := find(t, gp); s != nil {
 		old := s.st.Load()
+		st.prevGoid = old.goid
 		old.tdetach()
 		old.orphan()
 		s.st.Store(st)

@@ -93,6 +93,9 @@ func (g *G) valid(e *entry) bool {
 // acquisition was checked by [G.BeforeLock] first; one by TryLock adds
 // no edge.
 func (g *G) Acquired(l *Lock, mode Mode, try bool, pc uintptr) {
+	if raceOn.Load() {
+		g.raceAcquired(l, mode)
+	}
 	if try {
 		if r := recording.Load(); r != nil {
 			g.tlock(r, l, lockKind(mode, tracefmt.EvTryLock, tracefmt.EvTryRLock))
@@ -130,6 +133,9 @@ func (g *G) next(l *Lock, mode Mode, try bool) uint64 {
 // handed over between goroutines) or that nobody did (a misuse, which the
 // caller checks).
 func (g *G) Released(l *Lock, mode Mode) bool {
+	if raceOn.Load() {
+		g.raceReleased(l, mode)
+	}
 	if r := recording.Load(); r != nil {
 		g.tobj(r, l, lockKind(mode, tracefmt.EvUnlock, tracefmt.EvRUnlock))
 	}

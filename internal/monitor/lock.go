@@ -9,6 +9,7 @@ import (
 
 	"github.com/condiag/condiag/detect/deadlock"
 	"github.com/condiag/condiag/internal/callers"
+	"github.com/condiag/condiag/internal/racecheck"
 	"github.com/condiag/condiag/internal/tracefmt"
 	"github.com/condiag/condiag/report"
 )
@@ -37,12 +38,14 @@ const (
 	KindEvent
 	KindQueue
 	KindPool
+	KindVar
+	KindEdge
 )
 
 // The kinds are the trace format's object kinds.
 var kindNames = tracefmt.ObjKindNames
 
-var _ = [1]struct{}{}[KindPool+1-tracefmt.NumObjKinds]
+var _ = [1]struct{}{}[KindEdge+1-tracefmt.NumObjKinds]
 
 func (k Kind) String() string {
 	if int(k) < len(kindNames) {
@@ -93,6 +96,9 @@ type Lock struct {
 	// blocked on the lock.
 	grants uint64
 	nwait  atomic.Int32
+	// hb is the lock's or object's state in the race checks, made when
+	// they first meet it (hb.go).
+	hb atomic.Pointer[racecheck.Sync]
 
 	// Guarded by slowMu.
 	resolved bool         // site and class were worked out from pcs

@@ -192,6 +192,10 @@ func StopTrace() error {
 func headerFields(now time.Time) []tracefmt.HeaderField {
 	host, _ := os.Hostname()
 	hang := int64(deadlock.HangThreshold())
+	var race uint64
+	if raceOn.Load() {
+		race = 1
+	}
 	return []tracefmt.HeaderField{
 		{Key: tracefmt.FieldPID, Type: tracefmt.ValUint, U: uint64(os.Getpid())},
 		{Key: tracefmt.FieldPPID, Type: tracefmt.ValUint, U: uint64(os.Getppid())},
@@ -202,6 +206,7 @@ func headerFields(now time.Time) []tracefmt.HeaderField {
 		{Key: tracefmt.FieldHang, Type: tracefmt.ValInt, I: max(hang, 0)},
 		{Key: tracefmt.FieldHost, Type: tracefmt.ValString, S: host},
 		{Key: tracefmt.FieldGOMAXPROC, Type: tracefmt.ValUint, U: uint64(runtime.GOMAXPROCS(0))},
+		{Key: tracefmt.FieldRace, Type: tracefmt.ValUint, U: race},
 	}
 }
 
@@ -554,8 +559,8 @@ func (g *G) tdetach() {
 		return
 	}
 	t.mu.Lock()
-	defer t.mu.Unlock()
 	r := recording.Load()
+	now := false // events leave the live file: write them at once
 	if r != nil && t.gen == r.gen {
 		bs := t.full
 		if pub := t.pub.Load(); pub > t.done {
@@ -563,6 +568,7 @@ func (g *G) tdetach() {
 				G: g.goid, Stream: t.stream, Offset: t.off + uint64(t.done), Base: t.base,
 				Events: append([]byte(nil), t.buf[t.done:pub]...),
 			})
+			now = t.slot != 0
 		}
 		r.pmu.Lock()
 		r.orphans = append(r.orphans, bs...)
@@ -574,6 +580,32 @@ func (g *G) tdetach() {
 	}
 	t.full, t.bufs = nil, nil
 	t.gen = 0
+	t.mu.Unlock()
+	if now {
+		r.flushOrphans()
+	}
+}
+
+// flushOrphans writes the events set aside from detached buffers, as a
+// partial chunk: they were in the live file, where a reader would have
+// found them after an exit, and are not any more.
+func (r *recorder) flushOrphans() {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.err != nil {
+		return
+	}
+	r.pmu.Lock()
+	orphans := r.orphans
+	r.orphans = nil
+	r.pmu.Unlock()
+	r.batches = r.batches[:0]
+	for _, b := range orphans {
+		r.batches = tracefmt.AppendBatch(r.batches, b.G, b.Stream, b.Offset, b.Base, b.Events)
+		r.aside.Add(-int64(len(b.Events)))
+	}
+	r.partial.Add(int64(len(r.batches)))
+	r.writeChunk(tracefmt.FlagPartial)
 }
 
 // thandoff empties g's full buffer. One in the live file is written at
@@ -654,6 +686,7 @@ func (g *G) tinit(r *recorder) {
 	b := g.tbegin(r, tracefmt.EvGoroutine)
 	b = binary.AppendUvarint(b, creator)
 	b = binary.AppendUvarint(b, siteID)
+	b = binary.AppendUvarint(b, g.prevGoid)
 	g.tend(b)
 }
 

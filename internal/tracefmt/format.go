@@ -70,6 +70,7 @@ const (
 	FieldHang      = "hang"       // int: DL1005 threshold in ns, 0 when off
 	FieldHost      = "host"       // string
 	FieldGOMAXPROC = "gomaxprocs" // uint
+	FieldRace      = "race"       // uint: 1 if the race checks ran when recording started
 )
 
 // Header value types.
@@ -123,6 +124,8 @@ const (
 	EvOp              // an operation on a semaphore, barrier, event, queue or pool (see Op*); a stack for TaskSubmit
 	EvOpBlock         // the goroutine blocks in an operation on such an object
 	EvOpUnblock       // ... and stopped waiting
+	EvAccess          // a read or write of a declared location (race.Var)
+	EvSync            // a hand-off for the race checks: a release into, or an acquisition from, an object
 	NumKinds
 )
 
@@ -145,7 +148,7 @@ var (
 
 // Specs describes the kinds this version writes, by kind.
 var Specs = [NumKinds]Spec{
-	EvGoroutine:  {"Goroutine", []Arg{{"creator", ArgG}, {"site", ArgStack}}},
+	EvGoroutine:  {"Goroutine", []Arg{{"creator", ArgG}, {"site", ArgStack}, {"reuses", ArgG}}},
 	EvObject:     {"Object", []Arg{obj, {"kind", ArgUint}, {"site", ArgStack}}},
 	EvClass:      {"Class", []Arg{obj, {"class", ArgString}}},
 	EvSubclass:   {"Subclass", []Arg{obj, {"subclass", ArgInt}}},
@@ -172,7 +175,15 @@ var Specs = [NumKinds]Spec{
 	EvOp:         {"Op", []Arg{obj, {"op", ArgUint}, {"n", ArgInt}, stack}},
 	EvOpBlock:    {"OpBlock", []Arg{obj, {"op", ArgUint}, {"n", ArgInt}, stack}},
 	EvOpUnblock:  {"OpUnblock", []Arg{obj, {"op", ArgUint}}},
+	EvAccess:     {"Access", []Arg{obj, {"write", ArgUint}, stack}},
+	EvSync:       {"Sync", []Arg{obj, {"op", ArgUint}}},
 }
+
+// The operations of an EvSync event.
+const (
+	SyncRelease = 1 // what the goroutine did so far is handed over through the object
+	SyncAcquire = 2 // the goroutine receives what was handed over through it
+)
 
 // Op is the operation of an EvOp or EvOpBlock event. Numbers are
 // permanent. For EvOpBlock it is what the goroutine waits to do.
@@ -217,12 +228,14 @@ const (
 	ObjEvent
 	ObjQueue
 	ObjPool
+	ObjVar  // a declared shared location (race.Var)
+	ObjEdge // a happens-before annotation (race.Edge)
 	NumObjKinds
 )
 
 // ObjKindNames names the object kinds.
 var ObjKindNames = [NumObjKinds]string{"invalid", "Mutex", "RWMutex", "Once", "WaitGroup", "Cond",
-	"Semaphore", "Barrier", "Event", "Queue", "Pool"}
+	"Semaphore", "Barrier", "Event", "Queue", "Pool", "Var", "Edge"}
 
 // MaxEvent bounds the encoded size of one event of this version.
 const MaxEvent = 1 + 5*binary.MaxVarintLen64

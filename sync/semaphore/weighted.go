@@ -201,6 +201,7 @@ func (s *Weighted) Release(n int64) {
 		panic("semaphore: released more than held")
 	}
 	if n != 0 {
+		monitor.Signal(s.object())
 		monitor.ObjectOp(s.object(), monitor.OpSemRelease, n)
 	}
 	s.notify()
@@ -213,6 +214,7 @@ func (s *Weighted) Release(n int64) {
 func (s *Weighted) acquired(n int64) {
 	if n != 0 {
 		monitor.ObjectOp(s.object(), monitor.OpSemAcquire, n)
+		monitor.Await(s.object())
 	}
 }
 

@@ -1,0 +1,237 @@
+package monitor
+
+import (
+	"encoding/binary"
+	"sync"
+	"sync/atomic"
+	"weak"
+
+	"github.com/condiag/condiag/internal/callers"
+	"github.com/condiag/condiag/internal/racecheck"
+	"github.com/condiag/condiag/internal/sink"
+	"github.com/condiag/condiag/internal/tracefmt"
+	"github.com/condiag/condiag/report"
+)
+
+// The race checks (package racecheck) run once the program declares a
+// shared location ([NewVar]) or an edge: until then no primitive pays
+// for them but one atomic load. From then on every acquisition and
+// release of a lock, and every hand-off of the other primitives
+// ([Signal], [Await]), updates the vector clocks of its goroutine.
+
+var raceOn atomic.Bool
+
+var detector = racecheck.New(racecheck.Env{Stack: siteStack, Lock: raceLock, Report: func(f report.Finding) { sink.Report(f) }})
+
+// RaceOn reports whether the race checks run.
+func RaceOn() bool { return raceOn.Load() }
+
+// EnableRace starts the race checks.
+func EnableRace() { raceOn.Store(true) }
+
+// rt returns g's state in the race checks.
+func (g *G) rt() *racecheck.Thread {
+	if t := g.race; t != nil {
+		return t
+	}
+	return g.raceStart()
+}
+
+//go:noinline
+func (g *G) raceStart() *racecheck.Thread {
+	creator, _ := creation()
+	t := detector.Thread(g.goid, creator, g.prevGoid)
+	g.race = t
+	return t
+}
+
+// raceLocks maps the ids of the locks the race checks met to the locks,
+// for the findings.
+var raceLocks sync.Map // uint64 -> weak.Pointer[Lock]
+
+// hbSync returns l's state in the race checks.
+func (l *Lock) hbSync() *racecheck.Sync {
+	if s := l.hb.Load(); s != nil {
+		return s
+	}
+	return l.hbInit()
+}
+
+//go:noinline
+func (l *Lock) hbInit() *racecheck.Sync {
+	if l.hb.CompareAndSwap(nil, new(racecheck.Sync)) {
+		raceLocks.Store(l.id, weak.Make(l))
+	}
+	return l.hb.Load()
+}
+
+func raceLock(id uint64) report.Lock {
+	if v, ok := raceLocks.Load(id); ok {
+		if l := v.(weak.Pointer[Lock]).Value(); l != nil {
+			return l.Info().Report()
+		}
+	}
+	return report.Lock{ID: id, Kind: "lock"}
+}
+
+// raceAcquired and raceReleased are the lock edges; the caller checked
+// raceOn.
+func (g *G) raceAcquired(l *Lock, mode Mode) { detector.Acquire(g.rt(), l.hbSync(), mode == Write) }
+func (g *G) raceReleased(l *Lock, mode Mode) { detector.Release(g.rt(), l.hbSync(), mode == Write) }
+
+// Signal records that what the calling goroutine did so far is handed
+// over through o: to the goroutines that [Await] o later. A WaitGroup's
+// Done, an Event's Set, a Queue's Put signal; the matching Wait or Get
+// awaits.
+func Signal(o *Lock) {
+	if raceOn.Load() {
+		hbOp(o, tracefmt.SyncRelease)
+	}
+}
+
+// Await records that the calling goroutine received what was handed over
+// through o.
+func Await(o *Lock) {
+	if raceOn.Load() {
+		hbOp(o, tracefmt.SyncAcquire)
+	}
+}
+
+//go:noinline
+func hbOp(o *Lock, op uint64) {
+	g := Current()
+	if op == tracefmt.SyncRelease {
+		detector.Signal(g.rt(), o.hbSync())
+	} else {
+		detector.Await(g.rt(), o.hbSync())
+	}
+	if r := recording.Load(); r != nil {
+		if o.tstate.Load() != r.want {
+			r.announce(g, o)
+		}
+		b := g.tbegin(r, tracefmt.EvSync)
+		b = binary.AppendUvarint(b, o.id)
+		b = binary.AppendUvarint(b, op)
+		g.tend(b)
+	}
+	if g.gp == 0 {
+		g.settle()
+	}
+}
+
+// NewVar returns the monitor's state of a declared shared location,
+// which the caller keeps next to the location's racecheck.Loc. The
+// location's site is its creator's caller, outside condiag. It starts the
+// race checks.
+//
+//go:noinline
+func NewVar(name string) *Lock {
+	EnableRace()
+	l := NewObject(KindVar)
+	l.name = name
+	announceNow(l)
+	return l
+}
+
+// NewEdge returns the state of a happens-before annotation, and starts
+// the race checks.
+//
+//go:noinline
+func NewEdge() *Lock {
+	EnableRace()
+	l := NewObject(KindEdge)
+	announceNow(l)
+	return l
+}
+
+// announceNow describes l in the trace being recorded, if any, so that
+// the replay starts the race checks where the program did.
+func announceNow(l *Lock) {
+	if r := recording.Load(); r != nil {
+		g := Current()
+		r.announce(g, l)
+		if g.gp == 0 {
+			g.settle()
+		}
+	}
+}
+
+// Access checks a read or write of the location v, whose monitor state
+// is l, by the calling goroutine. An access like one the goroutine made
+// since its last release returns at once.
+func Access(l *Lock, v *racecheck.Loc, write bool) {
+	g := Current()
+	t := g.race
+	if t != nil && v.Skip(t, write) {
+		return
+	}
+	g.access(l, v, write)
+}
+
+//go:noinline
+func (g *G) access(l *Lock, v *racecheck.Loc, write bool) {
+	var pcs [stackDepth]uintptr
+	n := callers.Get(pcs[:])
+	site := internSite(pcs[:n])
+	var held [maxHeld]racecheck.Held
+	nh := 0
+	for i := 0; i < g.n; i++ {
+		e := &g.held[i]
+		if e.l.kind == KindMutex || e.l.kind == KindRWMutex {
+			if g.valid(e) {
+				held[nh] = racecheck.Held{ID: e.l.id, Write: e.mode == Write}
+				nh++
+			}
+		}
+	}
+	detector.Access(g.rt(), v, write, site, held[:nh])
+	if r := recording.Load(); r != nil {
+		if l.tstate.Load() != r.want {
+			r.announce(g, l)
+		}
+		st := r.stackID(pcs[:n])
+		var w uint64
+		if write {
+			w = 1
+		}
+		b := g.tbegin(r, tracefmt.EvAccess)
+		b = binary.AppendUvarint(b, l.id)
+		b = binary.AppendUvarint(b, w)
+		b = binary.AppendUvarint(b, st)
+		g.tend(b)
+	}
+	if g.gp == 0 {
+		g.settle()
+	}
+}
+
+// Access sites are interned by the hash of their return addresses, in
+// a lock-free cache in front of a map, and symbolized when a finding
+// needs them.
+var (
+	siteCache [1 << 12]atomic.Uint64
+	siteMu    sync.Mutex
+	sitePCs   = map[uint64][]uintptr{}
+)
+
+func internSite(pcs []uintptr) uint64 {
+	h := hashPCs(pcs) | 1
+	s := &siteCache[h>>(64-12)]
+	if s.Load() == h {
+		return h
+	}
+	siteMu.Lock()
+	if _, ok := sitePCs[h]; !ok {
+		sitePCs[h] = append([]uintptr(nil), pcs...)
+	}
+	siteMu.Unlock()
+	s.Store(h)
+	return h
+}
+
+func siteStack(site uint64) []report.Frame {
+	siteMu.Lock()
+	pcs := sitePCs[site]
+	siteMu.Unlock()
+	return frames(pcs)
+}
