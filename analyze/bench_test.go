@@ -47,6 +47,50 @@ func bank(b *testing.B) []byte {
 	return bankTrace
 }
 
+var (
+	checkedOnce  sync.Once
+	checkedTrace []byte
+)
+
+// checkedBank is the trace of workload.BankChecked, whose balances are
+// race.Vars: the race checks run in the replay. It is recorded after the
+// plain bank's, since declaring a Var starts the checks for the process.
+func checkedBank(b *testing.B) []byte {
+	bank(b)
+	checkedOnce.Do(func() {
+		var buf bytes.Buffer
+		if err := trace.Start(&buf); err != nil {
+			b.Fatal(err)
+		}
+		workload.BankChecked(4, 50000)
+		if err := trace.Stop(); err != nil {
+			b.Fatal(err)
+		}
+		checkedTrace = buf.Bytes()
+	})
+	return checkedTrace
+}
+
+// BenchmarkAnalyzeRace replays the checked bank: decoding, deadlock
+// detection and the race checks (happens-before and lockset), which
+// see about 4 accesses and 6 lock events per transfer.
+func BenchmarkAnalyzeRace(b *testing.B) {
+	data := checkedBank(b)
+	b.SetBytes(int64(len(data)))
+	var events int64
+	for b.Loop() {
+		res, err := analyze.Reader("bank", bytes.NewReader(data), analyze.Options{})
+		if err != nil {
+			b.Fatal(err)
+		}
+		if len(res.Findings) != 0 {
+			b.Fatalf("findings in a correct program: %v", res.Findings)
+		}
+		events = res.Files[0].Events
+	}
+	b.ReportMetric(float64(events)*float64(b.N)/b.Elapsed().Seconds(), "events/s")
+}
+
 func BenchmarkAnalyze(b *testing.B) {
 	data := bank(b)
 	b.SetBytes(int64(len(data)))

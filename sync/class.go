@@ -9,6 +9,15 @@ type instrumented interface {
 	monitorLock() *monitor.Lock
 }
 
+func init() {
+	monitor.LockOf = func(l any) *monitor.Lock {
+		if m, ok := l.(instrumented); ok {
+			return m.monitorLock()
+		}
+		return nil
+	}
+}
+
 // SetClass names the lock class of l, a *[Mutex], a *[RWMutex] or the
 // RLocker of one; other Lockers are ignored. Locks with the same class
 // name share a node in the class graph, so an inversion between two

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/condiag/condiag/detect/starve"
+	"github.com/condiag/condiag/internal/goid"
 	"github.com/condiag/condiag/internal/sink"
 	"github.com/condiag/condiag/internal/tracefmt"
 )
@@ -317,3 +318,23 @@ func (g *G) Holds(l *Lock) (Mode, bool) {
 // Owner returns the goroutine that holds l for writing, 0 if none (a
 // hint: it may change at once).
 func Owner(l *Lock) uint64 { return loadOwner(l) }
+
+// LockOf returns the state of a condiag lock (a *sync.Mutex, *sync.RWMutex
+// or the RLocker of one), nil for another Locker. Package sync sets it.
+var LockOf = func(any) *Lock { return nil }
+
+// HeldByCaller reports whether the calling goroutine holds l, for
+// writing if write: the owner's id first, which answers for a write hold
+// without finding the goroutine's state.
+//
+//go:norace
+func HeldByCaller(l *Lock, write bool) bool {
+	if _, id := goid.G(); l.owner == id {
+		return true
+	}
+	if write {
+		return false
+	}
+	_, ok := Current().Holds(l)
+	return ok
+}

@@ -2,6 +2,7 @@ package racecheck
 
 import (
 	"fmt"
+	"runtime"
 	"slices"
 	"strings"
 	"sync/atomic"
@@ -44,10 +45,11 @@ type Loc struct {
 	Name string
 
 	// Hints for the fast path: the epoch of the last write and of the
-	// last read, when they are all the state needs (see Skip).
+	// last read, when they are all the state needs (see Skip). hintW is
+	// also the lock of the rest: locked while it holds lockedHint, and
+	// unlocked by storing the new hint, one atomic operation for both.
 	hintW, hintR atomic.Uint64
 
-	mu    spin
 	w     access   // last write
 	reads []access // reads since, not ordered before one another
 
@@ -67,6 +69,9 @@ type Loc struct {
 // order nor lockset can have changed. It is the fast path: two atomic
 // loads.
 func (v *Loc) Skip(t *Thread, write bool) bool {
+	if t.forked.Load() {
+		return false
+	}
 	e := uint64(t.Epoch())
 	if write {
 		return v.hintW.Load() == e
@@ -77,13 +82,14 @@ func (v *Loc) Skip(t *Thread, write bool) bool {
 // Access checks a read or write of v by t at site (a driver's stack id)
 // with the given locks held.
 func (d *Detector) Access(t *Thread, v *Loc, write bool, site uint64, held []Held) {
+	t.sync()
 	cur := access{e: t.Epoch(), goid: t.goid, site: site, write: write}
 	cur.n = uint8(copy(cur.held[:], held))
 	var out []report.Finding
-	v.mu.lock()
+	hint := v.lock()
 	if write {
 		if v.w.e == cur.e {
-			v.mu.unlock()
+			v.hintW.Store(hint)
 			return
 		}
 		if v.w.e != 0 && !t.before(v.w.e) {
@@ -96,12 +102,14 @@ func (d *Detector) Access(t *Thread, v *Loc, write bool, site uint64, held []Hel
 		}
 		v.w = cur
 		v.reads = v.reads[:0]
-		v.hintR.Store(0)
-		v.hintW.Store(uint64(cur.e))
+		if v.hintR.Load() != 0 {
+			v.hintR.Store(0)
+		}
+		hint = uint64(cur.e)
 	} else {
 		for i := range v.reads {
 			if v.reads[i].e == cur.e {
-				v.mu.unlock()
+				v.hintW.Store(hint)
 				return
 			}
 		}
@@ -115,9 +123,23 @@ func (d *Detector) Access(t *Thread, v *Loc, write bool, site uint64, held []Hel
 		v.hintR.Store(uint64(cur.e))
 	}
 	out = d.lockset(out, t, v, &cur, held)
-	v.mu.unlock()
+	v.hintW.Store(hint)
 	for _, f := range out {
 		d.env.Report(f)
+	}
+}
+
+// lockedHint is hintW while the location is locked: no epoch, since a
+// tid of 2^32-1 is never handed out.
+const lockedHint = ^uint64(0)
+
+// lock locks v and returns the write hint to store when unlocking.
+func (v *Loc) lock() uint64 {
+	for {
+		if h := v.hintW.Load(); h != lockedHint && v.hintW.CompareAndSwap(h, lockedHint) {
+			return h
+		}
+		runtime.Gosched()
 	}
 }
 

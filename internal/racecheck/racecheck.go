@@ -64,29 +64,95 @@ func New(env Env) *Detector {
 	return &Detector{env: env, threads: map[uint64]*Thread{}}
 }
 
-// A Thread is the detector's state of one goroutine.
+// A Thread is the detector's state of one goroutine. Only the goroutine
+// changes it, with atomic stores, and reads it plainly; another goroutine
+// reads its clocks, when it creates a goroutine's state (fork), through
+// the published copies with atomic loads. Every element only grows, so
+// such a read, made while the owner goes on, gives clocks at least as
+// late as when it started.
 type Thread struct {
-	mu   spin // guards vc and hvc against other goroutines' reads
-	tid  uint32
-	goid uint64
-	vc   vc // happens-before; vc[tid] is read and changed atomically
-	hvc  vc // hand-offs only
+	tid    uint32
+	goid   uint64
+	vc     clock // happens-before
+	hvc    clock // hand-offs only
+	forked atomic.Bool
+}
+
+// A clock is a thread's vector clock, with the current slice published
+// for readers.
+type clock struct {
+	v   vc
+	pub atomic.Pointer[vc]
+}
+
+func (c *clock) get(tid uint32) uint32 { return c.v.get(tid) }
+
+// set sets element tid to x; the owner calls it.
+func (c *clock) set(tid uint32, x uint32) {
+	if int(tid) >= len(c.v) {
+		c.grow(int(tid) + 1)
+	}
+	atomic.StoreUint32(&c.v[tid], x)
+}
+
+// join makes c the element-wise maximum of c and o; the owner calls it.
+func (c *clock) join(o vc) {
+	if len(o) > len(c.v) {
+		c.grow(len(o))
+	}
+	w := c.v[:len(o)]
+	for i, x := range o {
+		if x > w[i] {
+			atomic.StoreUint32(&w[i], x)
+		}
+	}
+}
+
+func (c *clock) grow(n int) {
+	v := make(vc, n, n+n/4+4)
+	copy(v, c.v)
+	c.v = v
+	c.pub.Store(&c.v)
+}
+
+// readInto joins c, as another goroutine sees it, into dst.
+func (c *clock) readInto(dst *vc) {
+	p := c.pub.Load()
+	if p == nil {
+		return
+	}
+	src := *p
+	if len(src) > len(*dst) {
+		dst.join(make(vc, len(src)))
+	}
+	for i := range src {
+		if x := atomic.LoadUint32(&src[i]); x > (*dst)[i] {
+			(*dst)[i] = x
+		}
+	}
 }
 
 // Goid returns the goroutine id.
 func (t *Thread) Goid() uint64 { return t.goid }
 
-func (t *Thread) own() uint32 { return atomic.LoadUint32(&t.vc[t.tid]) }
+func (t *Thread) own() uint32 { return t.vc.v[t.tid] }
 
 // Epoch returns t's current epoch.
 func (t *Thread) Epoch() Epoch { return epoch(t.tid, t.own()) }
 
 // tick starts a new epoch of t, after t released something.
 func (t *Thread) tick() {
-	t.mu.lock()
-	atomic.AddUint32(&t.vc[t.tid], 1)
-	t.hvc[t.tid]++
-	t.mu.unlock()
+	c := t.own() + 1
+	t.vc.set(t.tid, c)
+	t.hvc.set(t.tid, c)
+}
+
+// sync starts a new epoch if t created a goroutine since its last call:
+// its accesses from now on are not before the new goroutine.
+func (t *Thread) sync() {
+	if t.forked.Load() && t.forked.CompareAndSwap(true, false) {
+		t.tick()
+	}
 }
 
 // before reports whether the access at e happens before t's present.
@@ -127,16 +193,16 @@ func (d *Detector) Thread(goid, creator, reuses uint64) *Thread {
 		if p == nil {
 			p = d.placeholder(creator)
 		}
-		p.mu.lock()
-		t.vc.assign(p.vc)
-		t.hvc.assign(p.hvc)
+		var v, h vc
+		p.vc.readInto(&v)
+		p.hvc.readInto(&h)
+		t.vc.join(v)
+		t.hvc.join(h)
 		// The creator's later accesses are not before the goroutine.
-		atomic.AddUint32(&p.vc[p.tid], 1)
-		p.hvc[p.tid]++
-		p.mu.unlock()
+		p.forked.Store(true)
 	}
-	t.vc.setAt(t.tid, 1)
-	t.hvc.setAt(t.tid, 1)
+	t.vc.set(t.tid, 1)
+	t.hvc.set(t.tid, 1)
 	d.threads[goid] = t
 	d.mu.unlock()
 	return t
@@ -148,14 +214,16 @@ func (d *Detector) Thread(goid, creator, reuses uint64) *Thread {
 func (d *Detector) placeholder(goid uint64) *Thread {
 	t := &Thread{goid: goid, tid: d.tids}
 	d.tids++
+	var v, h vc
 	for _, o := range d.threads {
-		o.mu.lock()
-		t.vc.join(o.vc)
-		t.hvc.join(o.hvc)
-		o.mu.unlock()
+		o.vc.readInto(&v)
+		o.hvc.readInto(&h)
+		o.forked.Store(true)
 	}
-	t.vc.setAt(t.tid, 1)
-	t.hvc.setAt(t.tid, 1)
+	t.vc.join(v)
+	t.hvc.join(h)
+	t.vc.set(t.tid, 1)
+	t.hvc.set(t.tid, 1)
 	d.threads[goid] = t
 	return t
 }
@@ -169,6 +237,11 @@ func (d *Detector) Lookup(goid uint64) *Thread {
 
 // A Sync is the detector's state of a synchronisation object: a lock,
 // or anything that hands over (WaitGroup, Event, Queue...).
+//
+// A lock's write clock is only changed by a write release and read by
+// acquisitions, which the lock itself orders (the monitor calls Release
+// before unlocking and Acquire after locking); its read clock is joined
+// by concurrent read releases, under mu.
 type Sync struct {
 	mu spin
 	w  vc // a lock's last write release; a hand-off's releases
@@ -178,50 +251,44 @@ type Sync struct {
 
 // Acquire records that t acquired lock s, for writing or reading.
 func (d *Detector) Acquire(t *Thread, s *Sync, write bool) {
-	s.mu.lock()
-	if len(s.w) > 0 || write && len(s.r) > 0 {
-		t.mu.lock()
-		t.vc.join(s.w)
-		if write {
-			t.vc.join(s.r)
-		}
-		t.mu.unlock()
+	t.sync()
+	t.vc.join(s.w)
+	if write {
+		t.vc.join(s.r)
 	}
-	s.mu.unlock()
 }
 
 // Release records that t is releasing lock s, held for writing or
 // reading.
 func (d *Detector) Release(t *Thread, s *Sync, write bool) {
-	s.mu.lock()
+	t.sync()
 	if write {
-		s.w.assign(t.vc)
+		s.w.assign(t.vc.v)
 		s.r = s.r[:0]
 	} else {
-		s.r.join(t.vc)
+		s.mu.lock()
+		s.r.join(t.vc.v)
+		s.mu.unlock()
 	}
-	s.mu.unlock()
 	t.tick()
 }
 
 // Signal records that what t did so far is handed over through s: to
 // whoever awaits s later.
 func (d *Detector) Signal(t *Thread, s *Sync) {
+	t.sync()
 	s.mu.lock()
-	s.w.join(t.vc)
-	s.h.join(t.hvc)
+	s.w.join(t.vc.v)
+	s.h.join(t.hvc.v)
 	s.mu.unlock()
 	t.tick()
 }
 
 // Await records that t received what was handed over through s.
 func (d *Detector) Await(t *Thread, s *Sync) {
+	t.sync()
 	s.mu.lock()
-	if len(s.w) > 0 {
-		t.mu.lock()
-		t.vc.join(s.w)
-		t.hvc.join(s.h)
-		t.mu.unlock()
-	}
+	t.vc.join(s.w)
+	t.hvc.join(s.h)
 	s.mu.unlock()
 }

@@ -38,14 +38,6 @@ func (v *vc) join(o vc) {
 // assign makes v a copy of o.
 func (v *vc) assign(o vc) { *v = append((*v)[:0], o...) }
 
-// setAt sets v[tid] to c, growing v.
-func (v *vc) setAt(tid uint32, c uint32) {
-	if int(tid) >= len(*v) {
-		v.join(make(vc, tid+1))
-	}
-	(*v)[tid] = c
-}
-
 // spin is a lock for the short critical sections of the detector: an
 // uncontended pair is one compare-and-swap and one store.
 type spin struct{ v atomic.Uint32 }

@@ -3,14 +3,17 @@
 package workload
 
 import (
+	"fmt"
 	"math/rand/v2"
 
+	"github.com/condiag/condiag/detect/race"
 	"github.com/condiag/condiag/sync"
 )
 
 type account struct {
 	mu      sync.Mutex
 	balance int
+	v       *race.Var // declares balance, for the race checks; nil if not
 }
 
 type bank struct {
@@ -30,7 +33,9 @@ func (b *bank) transfer(from, to, amount int) {
 	}
 	first.mu.Lock()
 	second.mu.Lock()
+	b.accounts[from].access()
 	b.accounts[from].balance -= amount
+	b.accounts[to].access()
 	b.accounts[to].balance += amount
 	second.mu.Unlock()
 	first.mu.Unlock()
@@ -42,6 +47,9 @@ func (b *bank) total() int {
 	sum := 0
 	for _, a := range b.accounts {
 		a.mu.Lock()
+		if a.v != nil {
+			a.v.Read()
+		}
 		sum += a.balance
 		a.mu.Unlock()
 	}
@@ -52,10 +60,29 @@ func (b *bank) total() int {
 // transfers each, locking two accounts at a time in the order of their
 // numbers under a read lock of the bank, and audits the total under its
 // write lock every 1000 transfers. It returns the final total (16000).
-func Bank(workers, n int) int {
+func Bank(workers, n int) int { return runBank(workers, n, false) }
+
+// BankChecked is Bank with each balance declared as a [race.Var], read
+// and written at each transfer: a workload of the race checks, which it
+// starts for the whole process. It has no race.
+func BankChecked(workers, n int) int { return runBank(workers, n, true) }
+
+// access declares a read and a write of a's balance.
+func (a *account) access() {
+	if a.v != nil {
+		a.v.Read()
+		a.v.Write()
+	}
+}
+
+func runBank(workers, n int, checked bool) int {
 	b := &bank{}
-	for range 16 {
-		b.accounts = append(b.accounts, &account{balance: 1000})
+	for i := range 16 {
+		a := &account{balance: 1000}
+		if checked {
+			a.v = race.NewVar(fmt.Sprintf("account[%d].balance", i))
+		}
+		b.accounts = append(b.accounts, a)
 	}
 	var wg sync.WaitGroup
 	for w := range workers {
