@@ -258,6 +258,9 @@ func (fu *Future[T]) Wait(ctx context.Context) (T, error) {
 func (fu *Future[T]) Done() <-chan struct{} {
 	fu.observe()
 	if fu.state.Load() == done {
+		if instrumented {
+			monitor.Await(fu.p.o)
+		}
 		return closed
 	}
 	fu.p.mu.Lock()
@@ -278,6 +281,9 @@ func (fu *Future[T]) Err() error {
 	fu.observe()
 	if fu.state.Load() != done {
 		return nil
+	}
+	if instrumented {
+		monitor.Await(fu.p.o)
 	}
 	return fu.err
 }

@@ -215,6 +215,9 @@ func (p *Pool) Shutdown(ctx context.Context) error {
 		p.drain()
 		return err
 	}
+	if instrumented {
+		monitor.Await(p.o)
+	}
 	p.release()
 	return nil
 }

@@ -91,7 +91,13 @@ func (e *Event) Clear() {
 }
 
 // IsSet reports whether e is set.
-func (e *Event) IsSet() bool { return e.set.Load() }
+func (e *Event) IsSet() bool {
+	if e.set.Load() {
+		e.mon.await()
+		return true
+	}
+	return false
+}
 
 // Wait waits until e is set, and returns nil: at once if e is set now.
 // If ctx ends first, it returns ctx.Err(), also when ctx had ended when

@@ -275,7 +275,7 @@ var handoffCases = []handoffCase{
 		v.Write()
 		x = 2
 	}},
-	{name: "Event/correct/IsSet", bug: "Event.IsSet creates no order: Event documents that a Set synchronizes before every IsSet that returns true because of it, but IsSet (sync/event.go) is a bare atomic load that never calls monitor.Await",
+	{name: "Event/correct/IsSet",
 		run: func(t *testing.T, ctx context.Context, v *race.Var) {
 			var e csync.Event
 			x := 0
@@ -420,20 +420,26 @@ var handoffCases = []handoffCase{
 			t.Fatal(err)
 		}
 	}},
-	{name: "Pool/correct/Future.Done", bug: "Future.Done creates no order: pool.Pool documents that a task's return synchronizes before every receive from Future.Done that observes its completion, but Done (pool/future.go) never calls monitor.Await",
+	// A receive from Done is a channel operation, which condiag does not
+	// see: the order comes from the Wait or Err that follows it (docs/race.md).
+	{name: "Pool/unseen/Future.Done", want: "RC2001",
 		run: func(t *testing.T, ctx context.Context, v *race.Var) {
 			p := newPool(t, ctx)
 			x := 0
+			release := make(chan struct{})
 			fu := pool.Submit(p, func(context.Context) (int, error) {
+				<-release // Done is called while the task runs
 				v.Write()
 				x = 1
 				return 0, nil
 			})
-			<-fu.Done()
+			done := fu.Done()
+			close(release)
+			<-done
 			v.Read()
 			_ = x
 		}},
-	{name: "Pool/correct/Future.Err", bug: "Future.Err creates no order: pool.Pool documents that a task's return synchronizes before every Future.Err that observes its completion, but Err (pool/future.go) never calls monitor.Await",
+	{name: "Pool/correct/Future.Err",
 		run: func(t *testing.T, ctx context.Context, v *race.Var) {
 			p := newPool(t, ctx)
 			x := 0
@@ -448,7 +454,7 @@ var handoffCases = []handoffCase{
 			v.Read()
 			_ = x
 		}},
-	{name: "Pool/correct/Shutdown", bug: "Pool.Shutdown creates no order: pool.Pool documents that a task's return synchronizes before the return of a Shutdown that waited for it, but Shutdown (pool/pool.go) never calls monitor.Await",
+	{name: "Pool/correct/Shutdown",
 		run: func(t *testing.T, ctx context.Context, v *race.Var) {
 			p := pool.New(ctx, 1)
 			x := 0
