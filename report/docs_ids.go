@@ -925,33 +925,41 @@ var raceDocs = []*Doc{
 		Title:    "data race on declared shared state",
 		Severity: SeverityError,
 		Since:    "v0.1.0",
-		Text: `Two goroutines accessed state declared as shared, at least one of them
-writing, and nothing ordered the two accesses: no lock, channel
-operation, WaitGroup or other synchronization made one happen before the
-other. The result depends on timing, and under the Go memory model a
-racy program can observe torn or stale values. Unlike the race detector,
-the check covers only state the program declared shared, and the finding
-shows both accesses with their goroutines and stacks.`,
+		Text: `Two goroutines accessed a location declared with race.Var, at least one
+of them writing, and no synchronisation that condiag sees ordered the
+two accesses: no lock, WaitGroup, Once, Cond, Barrier, Event, Queue,
+semaphore, pool future, go statement or race.Edge made one happen
+before the other. The result depends on timing, and under the Go memory
+model a racy program can observe torn or stale values. The finding is
+placed at the write and shows both accesses with their goroutines,
+stacks and the locks each one held. Order through channels, sync/atomic
+or the standard library's sync is invisible to condiag: declare it with
+a race.Edge. From a -race log, the same ID reports a race the Go race
+detector observed (docs/race.md).`,
 		Bad: `package main
 
 import (
 	"fmt"
 
+	"github.com/condiag/condiag/detect/race"
 	"github.com/condiag/condiag/sync"
+)
+
+var (
+	total    int
+	totalVar = race.NewVar("total")
 )
 
 func main() {
 	var wg sync.WaitGroup
-	results := make([]int, 3)
-	for i := range results {
-		go func() {
-			wg.Add(1) // too late: Wait may return before this runs
-			defer wg.Done()
-			results[i] = i * i
-		}()
+	for i := range 3 {
+		wg.Go(func() {
+			totalVar.Write() // the three writes are in no order: RC2001
+			total += i
+		})
 	}
 	wg.Wait()
-	fmt.Println(results) // unordered with the writes: RC2001
+	fmt.Println(total)
 }
 `,
 		Fixed: `package main
@@ -959,21 +967,28 @@ func main() {
 import (
 	"fmt"
 
+	"github.com/condiag/condiag/detect/race"
 	"github.com/condiag/condiag/sync"
+)
+
+var (
+	mu       sync.Mutex // guards total
+	total    int
+	totalVar = race.NewVar("total")
 )
 
 func main() {
 	var wg sync.WaitGroup
-	results := make([]int, 3)
-	for i := range results {
-		wg.Add(1) // before the go statement
-		go func() {
-			defer wg.Done()
-			results[i] = i * i
-		}()
+	for i := range 3 {
+		wg.Go(func() {
+			mu.Lock()
+			totalVar.Write()
+			total += i
+			mu.Unlock()
+		})
 	}
 	wg.Wait()
-	fmt.Println(results)
+	fmt.Println(total)
 }
 `,
 	},
@@ -982,65 +997,85 @@ func main() {
 		Title:    "inconsistent locking of shared state",
 		Severity: SeverityError,
 		Since:    "v0.1.0",
-		Text: `Shared state was accessed under different locks at different times, so
-no single lock protects every access to it: the set of locks held in
-common by all its accesses (its lockset) is empty. Each access looks
-protected when read on its own, yet two of them can run at the same
-time. The finding lists the accesses, the locks each one held, and the
-first access that left the state without a common lock.`,
+		Text: `A location declared with race.Var is written and shared by several
+goroutines, yet no condiag lock is held at every access to it: the set
+of locks held in common (its lockset) is empty. In this run the
+accesses did not collide, because something else happened to order them
+(often an unrelated critical section), which is why the Go race
+detector stays quiet; under another schedule they run at the same time.
+Initialisation by one goroutine before it hands the location over (a go
+statement, a WaitGroup, a Queue...) is not a finding. The finding lists
+the accesses and the locks each one held.`,
 		Bad: `package main
 
-import "github.com/condiag/condiag/sync"
+import (
+	"time"
 
-type Counter struct {
-	mu      sync.Mutex
-	statsMu sync.Mutex
-	n       int
-}
+	"github.com/condiag/condiag/detect/race"
+	"github.com/condiag/condiag/sync"
+)
 
-func (c *Counter) Inc() {
-	c.mu.Lock()
-	c.n++
-	c.mu.Unlock()
-}
+var (
+	mu       sync.Mutex // guards events, not count
+	events   []string
+	count    int
+	countVar = race.NewVar("count")
+)
 
-func (c *Counter) Reset() {
-	c.statsMu.Lock()
-	c.n = 0 // under statsMu, but Inc uses mu: RC2002
-	c.statsMu.Unlock()
+func record(s string) {
+	mu.Lock()
+	events = append(events, s)
+	mu.Unlock()
 }
 
 func main() {
-	var c Counter
-	go c.Inc()
-	c.Reset()
+	var wg sync.WaitGroup
+	wg.Go(func() {
+		countVar.Write()
+		count++
+		record("start")
+	})
+	wg.Go(func() {
+		time.Sleep(50 * time.Millisecond)
+		record("end")
+		countVar.Write() // ordered by mu only by chance: RC2002
+		count++
+	})
+	wg.Wait()
 }
 `,
 		Fixed: `package main
 
-import "github.com/condiag/condiag/sync"
+import (
+	"time"
 
-type Counter struct {
-	mu sync.Mutex // guards n
-	n  int
-}
+	"github.com/condiag/condiag/detect/race"
+	"github.com/condiag/condiag/sync"
+)
 
-func (c *Counter) Inc() {
-	c.mu.Lock()
-	c.n++
-	c.mu.Unlock()
-}
+var (
+	mu       sync.Mutex // guards events and count
+	events   []string
+	count    int
+	countVar = race.NewVar("count")
+)
 
-func (c *Counter) Reset() {
-	c.mu.Lock()
-	c.n = 0
-	c.mu.Unlock()
+func record(s string) {
+	mu.Lock()
+	events = append(events, s)
+	countVar.Write()
+	count++
+	mu.Unlock()
 }
 
 func main() {
-	var c Counter
-	go c.Inc()
-	c.Reset()
+	var wg sync.WaitGroup
+	wg.Go(func() { record("start") })
+	wg.Go(func() {
+		time.Sleep(50 * time.Millisecond)
+		record("end")
+	})
+	wg.Wait()
 }
 `,
 	},
@@ -1049,61 +1084,76 @@ func main() {
 		Title:    "guarded value accessed without its lock",
 		Severity: SeverityError,
 		Since:    "v0.1.0",
-		Text: `A value declared as guarded by a lock was read or written by a goroutine
-that did not hold that lock. Even a read is unsafe: it can race with a
-write made under the lock and see a half-updated value. Unlike a race
+		Text: `A race.Guarded value, bound to the lock that protects it, was read by a
+goroutine that did not hold that lock, or written by one that did not
+hold it for writing. Even a read is unsafe: it can race with a write
+made under the lock and see a half-updated value. Unlike a race
 detector, this does not need the conflicting access to happen in the
-same run: the missing lock is reported at the access, with its stack and
-the lock that should have been held.`,
+same run: the missing lock is reported at the access, with its stack
+and the goroutine holding the lock then, if any.`,
 		Bad: `package main
 
-import "github.com/condiag/condiag/sync"
+import (
+	"github.com/condiag/condiag/detect/race"
+	"github.com/condiag/condiag/sync"
+)
 
 type Server struct {
 	mu    sync.Mutex
-	conns map[int]string // guarded by mu
+	conns race.Guarded[map[int]string]
 }
 
 func (s *Server) Add(id int, addr string) {
 	s.mu.Lock()
-	s.conns[id] = addr
+	s.conns.Get()[id] = addr
 	s.mu.Unlock()
 }
 
 func (s *Server) Count() int {
-	return len(s.conns) // without s.mu: RC2003
+	return len(s.conns.Get()) // without s.mu: RC2003
 }
 
 func main() {
-	s := &Server{conns: map[int]string{}}
-	go s.Add(1, "a")
+	s := &Server{}
+	s.conns.Guard(&s.mu)
+	s.mu.Lock()
+	s.conns.Set(map[int]string{})
+	s.mu.Unlock()
+	s.Add(1, "a")
 	_ = s.Count()
 }
 `,
 		Fixed: `package main
 
-import "github.com/condiag/condiag/sync"
+import (
+	"github.com/condiag/condiag/detect/race"
+	"github.com/condiag/condiag/sync"
+)
 
 type Server struct {
 	mu    sync.Mutex
-	conns map[int]string // guarded by mu
+	conns race.Guarded[map[int]string]
 }
 
 func (s *Server) Add(id int, addr string) {
 	s.mu.Lock()
-	s.conns[id] = addr
+	s.conns.Get()[id] = addr
 	s.mu.Unlock()
 }
 
 func (s *Server) Count() int {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return len(s.conns)
+	return len(s.conns.Get())
 }
 
 func main() {
-	s := &Server{conns: map[int]string{}}
-	go s.Add(1, "a")
+	s := &Server{}
+	s.conns.Guard(&s.mu)
+	s.mu.Lock()
+	s.conns.Set(map[int]string{})
+	s.mu.Unlock()
+	s.Add(1, "a")
 	_ = s.Count()
 }
 `,
