@@ -39,6 +39,7 @@ import (
 // (BenchmarkVarRepeat); one after a release walks the stack and updates
 // the location's state (BenchmarkVarAfterUnlock).
 type Var struct {
+	_    noCopy
 	name string
 	st   atomic.Pointer[varState]
 }
@@ -114,8 +115,16 @@ func (v *Var) init(skip int) *varState {
 // The zero value is ready; an Edge must not be copied after first use.
 // Using one starts the race checks, like declaring a [Var].
 type Edge struct {
+	_  noCopy
 	st atomic.Pointer[monitor.Lock]
 }
+
+// noCopy makes go vet's copylocks check report a Var or Edge copied by
+// value.
+type noCopy struct{}
+
+func (*noCopy) Lock()   {}
+func (*noCopy) Unlock() {}
 
 // Before hands over what the calling goroutine did so far.
 func (e *Edge) Before() {

@@ -39,8 +39,13 @@ func (g *G) rt() *racecheck.Thread {
 
 //go:noinline
 func (g *G) raceStart() *racecheck.Thread {
-	creator, _ := creation()
-	t := detector.Thread(g.goid, creator, g.prevGoid)
+	// A goroutine's state is made again after its last is dropped (the
+	// slow goroutine ids of gtable.go): its thread is known.
+	t := detector.Lookup(g.goid)
+	if t == nil {
+		creator, _ := creation()
+		t = detector.Thread(g.goid, creator, g.prevGoid)
+	}
 	g.race = t
 	return t
 }

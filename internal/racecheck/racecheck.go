@@ -74,8 +74,12 @@ type Thread struct {
 	tid    uint32
 	goid   uint64
 	vc     clock // happens-before
-	hvc    clock // hand-offs only
+	hvc    clock // hand-offs only; its own element is vc's, not kept here
 	forked atomic.Bool
+	// learned counts the joins that changed vc: while it stays the
+	// same, vc differs from an earlier copy of it only in t's own
+	// element.
+	learned uint64
 }
 
 // A clock is a thread's vector clock, with the current slice published
@@ -95,17 +99,21 @@ func (c *clock) set(tid uint32, x uint32) {
 	atomic.StoreUint32(&c.v[tid], x)
 }
 
-// join makes c the element-wise maximum of c and o; the owner calls it.
-func (c *clock) join(o vc) {
+// join makes c the element-wise maximum of c and o, and reports
+// whether c changed; the owner calls it.
+func (c *clock) join(o vc) bool {
 	if len(o) > len(c.v) {
 		c.grow(len(o))
 	}
 	w := c.v[:len(o)]
+	changed := false
 	for i, x := range o {
 		if x > w[i] {
 			atomic.StoreUint32(&w[i], x)
+			changed = true
 		}
 	}
+	return changed
 }
 
 func (c *clock) grow(n int) {
@@ -141,11 +149,7 @@ func (t *Thread) own() uint32 { return t.vc.v[t.tid] }
 func (t *Thread) Epoch() Epoch { return epoch(t.tid, t.own()) }
 
 // tick starts a new epoch of t, after t released something.
-func (t *Thread) tick() {
-	c := t.own() + 1
-	t.vc.set(t.tid, c)
-	t.hvc.set(t.tid, c)
-}
+func (t *Thread) tick() { t.vc.set(t.tid, t.own()+1) }
 
 // sync starts a new epoch if t created a goroutine since its last call:
 // its accesses from now on are not before the new goroutine.
@@ -196,8 +200,11 @@ func (d *Detector) Thread(goid, creator, reuses uint64) *Thread {
 		var v, h vc
 		p.vc.readInto(&v)
 		p.hvc.readInto(&h)
+		h.join(make(vc, len(v)))
+		h[p.tid] = v[p.tid]
 		t.vc.join(v)
 		t.hvc.join(h)
+		t.learned++
 		// The creator's later accesses are not before the goroutine.
 		p.forked.Store(true)
 	}
@@ -214,14 +221,13 @@ func (d *Detector) Thread(goid, creator, reuses uint64) *Thread {
 func (d *Detector) placeholder(goid uint64) *Thread {
 	t := &Thread{goid: goid, tid: d.tids}
 	d.tids++
-	var v, h vc
+	var v vc
 	for _, o := range d.threads {
 		o.vc.readInto(&v)
-		o.hvc.readInto(&h)
 		o.forked.Store(true)
 	}
 	t.vc.join(v)
-	t.hvc.join(h)
+	t.hvc.join(v)
 	t.vc.set(t.tid, 1)
 	t.hvc.set(t.tid, 1)
 	d.threads[goid] = t
@@ -242,19 +248,27 @@ func (d *Detector) Lookup(goid uint64) *Thread {
 // acquisitions, which the lock itself orders (the monitor calls Release
 // before unlocking and Acquire after locking); its read clock is joined
 // by concurrent read releases, under mu.
+//
+// A lock released and taken again by the same goroutine, the common case,
+// costs no walk of the clocks: w remembers who wrote it last (wBy, tid+1)
+// and what that goroutine had learned then (wLearned).
 type Sync struct {
-	mu spin
-	w  vc // a lock's last write release; a hand-off's releases
-	r  vc // a lock's read releases since its last write release
-	h  vc // a hand-off's releases in the hand-off order
+	mu       spin
+	w        vc // a lock's last write release; a hand-off's releases
+	r        vc // a lock's read releases since its last write release
+	h        vc // a hand-off's releases in the hand-off order
+	wBy      uint32
+	wLearned uint64
 }
 
 // Acquire records that t acquired lock s, for writing or reading.
 func (d *Detector) Acquire(t *Thread, s *Sync, write bool) {
 	t.sync()
-	t.vc.join(s.w)
-	if write {
-		t.vc.join(s.r)
+	if s.wBy != t.tid+1 && t.vc.join(s.w) {
+		t.learned++
+	}
+	if write && len(s.r) > 0 && t.vc.join(s.r) {
+		t.learned++
 	}
 }
 
@@ -263,8 +277,13 @@ func (d *Detector) Acquire(t *Thread, s *Sync, write bool) {
 func (d *Detector) Release(t *Thread, s *Sync, write bool) {
 	t.sync()
 	if write {
-		s.w.assign(t.vc.v)
-		s.r = s.r[:0]
+		if s.wBy == t.tid+1 && s.wLearned == t.learned && len(s.r) == 0 {
+			s.w[t.tid] = t.own() // only t's own clock moved on
+		} else {
+			s.w.assign(t.vc.v)
+			s.r = s.r[:0]
+			s.wBy, s.wLearned = t.tid+1, t.learned
+		}
 	} else {
 		s.mu.lock()
 		s.r.join(t.vc.v)
@@ -280,6 +299,7 @@ func (d *Detector) Signal(t *Thread, s *Sync) {
 	s.mu.lock()
 	s.w.join(t.vc.v)
 	s.h.join(t.hvc.v)
+	s.h[t.tid] = t.own() // s.w has it, so s.h is long enough
 	s.mu.unlock()
 	t.tick()
 }
@@ -288,7 +308,9 @@ func (d *Detector) Signal(t *Thread, s *Sync) {
 func (d *Detector) Await(t *Thread, s *Sync) {
 	t.sync()
 	s.mu.lock()
-	t.vc.join(s.w)
+	if t.vc.join(s.w) {
+		t.learned++
+	}
 	t.hvc.join(s.h)
 	s.mu.unlock()
 }

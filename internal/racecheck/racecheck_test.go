@@ -284,3 +284,22 @@ func TestSiblingsOfAnUnknownCreator(t *testing.T) {
 	w.access(3, v, true, 30)
 	w.want("RC2001@main.go:30")
 }
+
+// A lock taken again by the goroutine that released it last skips the
+// walk of the clocks; the next goroutine must still see its latest
+// release.
+func TestRelockSameGoroutine(t *testing.T) {
+	w := newWorld(t)
+	v := &Loc{}
+	for i := range 3 {
+		w.lock(1, 7, true)
+		w.access(1, v, true, uint64(10+i))
+		w.unlock(1, 7)
+	}
+	w.lock(2, 7, true)
+	w.access(2, v, false, 20)
+	w.unlock(2, 7)
+	w.want("")
+	w.access(1, v, true, 13) // without the lock: after g2's read in no order
+	w.want("RC2001@main.go:13")
+}
