@@ -74,25 +74,17 @@ func checkedBank(b *testing.B) []byte {
 // BenchmarkAnalyzeRace replays the checked bank: decoding, deadlock
 // detection and the race checks (happens-before and lockset), which
 // see about 4 accesses and 6 lock events per transfer.
-func BenchmarkAnalyzeRace(b *testing.B) {
-	data := checkedBank(b)
-	b.SetBytes(int64(len(data)))
-	var events int64
-	for b.Loop() {
-		res, err := analyze.Reader("bank", bytes.NewReader(data), analyze.Options{})
-		if err != nil {
-			b.Fatal(err)
-		}
-		if len(res.Findings) != 0 {
-			b.Fatalf("findings in a correct program: %v", res.Findings)
-		}
-		events = res.Files[0].Events
-	}
-	b.ReportMetric(float64(events)*float64(b.N)/b.Elapsed().Seconds(), "events/s")
-}
+func BenchmarkAnalyzeRace(b *testing.B) { benchAnalyze(b, checkedBank(b)) }
 
 func BenchmarkAnalyze(b *testing.B) {
 	data := bank(b)
+	events := benchAnalyze(b, data)
+	b.ReportMetric(float64(len(data))/float64(events), "B/event")
+}
+
+// benchAnalyze analyses the trace data of a correct program and returns
+// its number of events.
+func benchAnalyze(b *testing.B, data []byte) int64 {
 	b.SetBytes(int64(len(data)))
 	var events int64
 	for b.Loop() {
@@ -106,7 +98,7 @@ func BenchmarkAnalyze(b *testing.B) {
 		events = res.Files[0].Events
 	}
 	b.ReportMetric(float64(events)*float64(b.N)/b.Elapsed().Seconds(), "events/s")
-	b.ReportMetric(float64(len(data))/float64(events), "B/event")
+	return events
 }
 
 func BenchmarkDecode(b *testing.B) {

@@ -31,11 +31,20 @@ func (p *proc) rt(g *grout) *racecheck.Thread {
 	return g.rt
 }
 
+// hbSync returns o's state as a lock, hoSync as a hand-off, as the
+// monitor keeps them.
 func (o *object) hbSync() *racecheck.Sync {
 	if o.hb == nil {
 		o.hb = new(racecheck.Sync)
 	}
 	return o.hb
+}
+
+func (o *object) hoSync() *racecheck.Sync {
+	if o.ho == nil {
+		o.ho = new(racecheck.Sync)
+	}
+	return o.ho
 }
 
 // raceLock replays a lock edge: an acquisition or a release by g.
@@ -55,9 +64,9 @@ func (p *proc) raceSync(g *grout, e *trace.Event) {
 	o := p.obj(e.Obj)
 	switch e.Arg {
 	case trace.SyncRelease:
-		p.race.Signal(p.rt(g), o.hbSync())
+		p.race.Signal(p.rt(g), o.hoSync())
 	case trace.SyncAcquire:
-		p.race.Await(p.rt(g), o.hbSync())
+		p.race.Await(p.rt(g), o.hoSync())
 	}
 }
 
@@ -75,10 +84,13 @@ func (p *proc) raceAccess(g *grout, e *trace.Event) {
 	n := 0
 	for i := 0; i < g.n; i++ {
 		h := &g.held[i]
-		if (h.o.kind == trace.ObjMutex || h.o.kind == trace.ObjRWMutex) && g.valid(h) {
+		if (h.o.kind == trace.ObjMutex || h.o.kind == trace.ObjRWMutex) && g.mayHold(h) {
 			held[n] = racecheck.Held{ID: h.o.id, Write: h.mode == write}
 			n++
 		}
 	}
 	p.race.Access(p.rt(g), o.loc, e.Arg != 0, uint64(e.Stack), held[:n])
 }
+
+// mayHold mirrors G.mayHold.
+func (g *grout) mayHold(e *entry) bool { return e.mode == read || e.o.owner == g.id }

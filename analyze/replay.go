@@ -55,7 +55,7 @@ type object struct {
 	announce bool
 	res      *deadlock.Resource // for a semaphore, barrier, event, queue or pool
 	grants   uint64             // write acquisitions, as the monitor counts them
-	hb       *racecheck.Sync    // in the race checks (race.go)
+	hb, ho   *racecheck.Sync    // in the race checks, as a lock and as a hand-off (race.go)
 	loc      *racecheck.Loc     // for a declared location
 }
 
@@ -537,9 +537,6 @@ func (p *proc) acquired(g *grout, o *object, m mode, try bool, stack trace.Stack
 
 // release mirrors G.Released.
 func (p *proc) release(g *grout, o *object, m mode) {
-	if p.race != nil {
-		p.raceLock(g, o, m, false)
-	}
 	// A release of a hold g did not take hands the lock over: a
 	// goroutine whose request for it is pending, not blocked, got it
 	// before.
@@ -549,6 +546,9 @@ func (p *proc) release(g *grout, o *object, m mode) {
 				p.grant(h)
 			}
 		})
+	}
+	if p.race != nil {
+		p.raceLock(g, o, m, false)
 	}
 	if m == write {
 		o.owner = 0

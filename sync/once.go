@@ -49,9 +49,15 @@ func (o *Once) doSlow(f func()) {
 	defer o.m.Unlock()
 	if o.done.Load() == 0 {
 		defer o.done.Store(1)
-		if monitor.RaceOn() {
-			defer monitor.Signal(o.m.state())
-		}
+		defer o.signal() // f may start the race checks (declare a Var)
 		f()
+	}
+}
+
+// signal hands what f did over to every Do that returns after it, for
+// the race checks.
+func (o *Once) signal() {
+	if monitor.RaceOn() {
+		monitor.Signal(o.m.state())
 	}
 }

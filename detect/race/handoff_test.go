@@ -814,3 +814,35 @@ func TestHandoff(t *testing.T) {
 		})
 	}
 }
+
+// Many Do calls on fresh Onces, some on the fast path while the first
+// is still returning: no finding, and (under -race) no race in condiag.
+func TestOnceManyCallers(t *testing.T) {
+	if !race.Instrumented {
+		t.Skip("condiagoff")
+	}
+	var got []report.Finding
+	var mu sync.Mutex
+	old := condiag.SetHandler(func(f report.Finding) { mu.Lock(); got = append(got, f); mu.Unlock() })
+	defer condiag.SetHandler(old)
+	var wg csync.WaitGroup
+	for range 50 {
+		v := race.NewVar("once.value")
+		var once csync.Once
+		x := 0
+		for j := range 6 {
+			wg.Go(func() {
+				time.Sleep(time.Duration(j) * 100 * time.Microsecond)
+				once.Do(func() { v.Write(); x = 1 })
+				v.Read()
+				_ = x
+			})
+		}
+	}
+	wg.Wait()
+	mu.Lock()
+	defer mu.Unlock()
+	for _, f := range got {
+		t.Errorf("%s: %s", f.ID, f.Message)
+	}
+}

@@ -54,20 +54,28 @@ func (g *G) raceStart() *racecheck.Thread {
 // for the findings.
 var raceLocks sync.Map // uint64 -> weak.Pointer[Lock]
 
-// hbSync returns l's state in the race checks.
+// hbSync returns l's state as a lock in the race checks.
 func (l *Lock) hbSync() *racecheck.Sync {
 	if s := l.hb.Load(); s != nil {
 		return s
 	}
-	return l.hbInit()
+	return l.syncInit(&l.hb)
+}
+
+// hoSync returns l's state as a hand-off in the race checks.
+func (l *Lock) hoSync() *racecheck.Sync {
+	if s := l.ho.Load(); s != nil {
+		return s
+	}
+	return l.syncInit(&l.ho)
 }
 
 //go:noinline
-func (l *Lock) hbInit() *racecheck.Sync {
-	if l.hb.CompareAndSwap(nil, new(racecheck.Sync)) {
+func (l *Lock) syncInit(p *atomic.Pointer[racecheck.Sync]) *racecheck.Sync {
+	if p.CompareAndSwap(nil, new(racecheck.Sync)) && p == &l.hb {
 		raceLocks.Store(l.id, weak.Make(l))
 	}
-	return l.hb.Load()
+	return p.Load()
 }
 
 func raceLock(id uint64) report.Lock {
@@ -106,9 +114,9 @@ func Await(o *Lock) {
 func hbOp(o *Lock, op uint64) {
 	g := Current()
 	if op == tracefmt.SyncRelease {
-		detector.Signal(g.rt(), o.hbSync())
+		detector.Signal(g.rt(), o.hoSync())
 	} else {
-		detector.Await(g.rt(), o.hbSync())
+		detector.Await(g.rt(), o.hoSync())
 	}
 	if r := recording.Load(); r != nil {
 		if o.tstate.Load() != r.want {
@@ -183,7 +191,7 @@ func (g *G) access(l *Lock, v *racecheck.Loc, write bool) {
 	for i := 0; i < g.n; i++ {
 		e := &g.held[i]
 		if e.l.kind == KindMutex || e.l.kind == KindRWMutex {
-			if g.valid(e) {
+			if g.mayHold(e) {
 				held[nh] = racecheck.Held{ID: e.l.id, Write: e.mode == Write}
 				nh++
 			}
@@ -240,3 +248,12 @@ func siteStack(site uint64) []report.Frame {
 	siteMu.Unlock()
 	return frames(pcs)
 }
+
+// mayHold reports whether g may still hold the lock of entry e: a write
+// hold it owns, or a read hold, which a release of a read hold by a
+// goroutine that did not take it may or may not have ended (valid says
+// no). The race checks and Holds take it as held: a race can be missed,
+// never made up.
+//
+//go:norace
+func (g *G) mayHold(e *entry) bool { return e.mode == Read || e.l.owner == g.goid }

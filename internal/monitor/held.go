@@ -305,7 +305,7 @@ func stackPCs(skip int) []uintptr {
 //go:norace
 func (g *G) Holds(l *Lock) (Mode, bool) {
 	for i := g.n - 1; i >= 0; i-- {
-		if e := &g.held[i]; e.l == l && g.valid(e) {
+		if e := &g.held[i]; e.l == l && g.mayHold(e) {
 			return e.mode, true
 		}
 	}

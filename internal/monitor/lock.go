@@ -96,9 +96,11 @@ type Lock struct {
 	// blocked on the lock.
 	grants uint64
 	nwait  atomic.Int32
-	// hb is the lock's or object's state in the race checks, made when
-	// they first meet it (hb.go).
-	hb atomic.Pointer[racecheck.Sync]
+	// hb is the lock's state in the race checks, ho the object's as a
+	// hand-off (Signal, Await), made when they first meet it (hb.go).
+	// A Once's lock has both: the lock's clocks are ordered by the lock,
+	// the hand-off's by its own spin lock.
+	hb, ho atomic.Pointer[racecheck.Sync]
 
 	// Guarded by slowMu.
 	resolved bool         // site and class were worked out from pcs

@@ -57,6 +57,10 @@ type Detector struct {
 	mu      spin
 	threads map[uint64]*Thread // by goroutine id
 	tids    uint32             // tids handed out
+	// dead joins the clocks of the goroutines forgotten when their
+	// runtime structure was reused: what an unknown creator may have
+	// seen includes it.
+	dead vc
 }
 
 // New returns a detector that reports through env.
@@ -120,7 +124,9 @@ func (c *clock) grow(n int) {
 	v := make(vc, n, n+n/4+4)
 	copy(v, c.v)
 	c.v = v
-	c.pub.Store(&c.v)
+	p := new(vc) // readers get a header of their own, never the field
+	*p = v
+	c.pub.Store(p)
 }
 
 // readInto joins c, as another goroutine sees it, into dst.
@@ -149,7 +155,16 @@ func (t *Thread) own() uint32 { return t.vc.v[t.tid] }
 func (t *Thread) Epoch() Epoch { return epoch(t.tid, t.own()) }
 
 // tick starts a new epoch of t, after t released something.
-func (t *Thread) tick() { t.vc.set(t.tid, t.own()+1) }
+//
+// A clock that reached its largest value stays there: the goroutine's
+// later accesses then look ordered before what its last releases reach,
+// so a race can be missed, never made up (2^32 releases by one goroutine,
+// three minutes of nothing but Lock and Unlock).
+func (t *Thread) tick() {
+	if c := t.own(); c < ^uint32(0) {
+		t.vc.set(t.tid, c+1)
+	}
+}
 
 // sync starts a new epoch if t created a goroutine since its last call:
 // its accesses from now on are not before the new goroutine.
@@ -177,7 +192,8 @@ func (t *Thread) handedOff(e Epoch) bool {
 // go statement itself is not seen, so a creator's access after the go
 // statement but before this call counts as before the goroutine (a race
 // between the two can be missed, never made up). A creator the detector
-// does not know yet is taken to have seen everything seen so far. Every
+// does not know yet (or none, for the runtime's goroutines) is taken to
+// have seen everything seen so far. Every
 // goroutine gets a tid of its own, so vector clocks grow with the
 // goroutines that made calls while the checks run; reuses only lets the
 // detector forget the exited goroutine's state.
@@ -189,11 +205,21 @@ func (d *Detector) Thread(goid, creator, reuses uint64) *Thread {
 	}
 	t := &Thread{goid: goid, tid: d.tids}
 	d.tids++
-	if reuses != 0 {
-		// The exited goroutine creates nothing more.
+	if old := d.threads[reuses]; reuses != 0 && old != nil {
+		// The exited goroutine makes no more calls; a goroutine it
+		// created that has not made its first finds its creator unknown,
+		// and is ordered after dead.
+		old.vc.readInto(&d.dead)
 		delete(d.threads, reuses)
 	}
-	if p := d.threads[creator]; creator != 0 {
+	if creator == 0 {
+		// The runtime's own goroutines (time.AfterFunc's, say) name no
+		// creator: as for an unknown one, everything seen so far.
+		v := d.everything()
+		t.vc.join(v)
+		t.hvc.join(v)
+	} else {
+		p := d.threads[creator]
 		if p == nil {
 			p = d.placeholder(creator)
 		}
@@ -221,17 +247,24 @@ func (d *Detector) Thread(goid, creator, reuses uint64) *Thread {
 func (d *Detector) placeholder(goid uint64) *Thread {
 	t := &Thread{goid: goid, tid: d.tids}
 	d.tids++
-	var v vc
-	for _, o := range d.threads {
-		o.vc.readInto(&v)
-		o.forked.Store(true)
-	}
+	v := d.everything()
 	t.vc.join(v)
 	t.hvc.join(v)
 	t.vc.set(t.tid, 1)
 	t.hvc.set(t.tid, 1)
 	d.threads[goid] = t
 	return t
+}
+
+// everything returns the join of every clock seen so far, and makes the
+// goroutines' later accesses come after it. d.mu is held.
+func (d *Detector) everything() vc {
+	v := append(vc(nil), d.dead...)
+	for _, o := range d.threads {
+		o.vc.readInto(&v)
+		o.forked.Store(true)
+	}
+	return v
 }
 
 // Lookup returns the state of goroutine goid, or nil.

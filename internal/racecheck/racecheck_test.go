@@ -27,6 +27,11 @@ func newWorld(t *testing.T) *world {
 		Lock:   func(id uint64) report.Lock { return report.Lock{Kind: "Mutex", Name: fmt.Sprintf("mu%d", id)} },
 		Report: func(f report.Finding) { w.found = append(w.found, f) },
 	})
+	// Goroutines 1 to 9 exist from the start, in no order: one made
+	// later with no creator would be ordered after everything.
+	for g := uint64(1); g <= 9; g++ {
+		w.d.Thread(g, 0, 0)
+	}
 	return w
 }
 
@@ -157,8 +162,8 @@ func TestFork(t *testing.T) {
 	w := newWorld(t)
 	v := &Loc{}
 	w.access(1, v, true, 10)
-	w.d.Thread(2, 1, 0)
-	w.access(2, v, true, 20)
+	w.d.Thread(12, 1, 0)
+	w.access(12, v, true, 20)
 	w.want("")
 	w.access(1, v, true, 11) // after the go statement
 	w.want("RC2001@main.go:11")
@@ -168,8 +173,8 @@ func TestUnknownCreatorOrderedAfterAll(t *testing.T) {
 	w := newWorld(t)
 	v := &Loc{}
 	w.access(1, v, true, 10)
-	w.d.Thread(3, 99, 0)
-	w.access(3, v, true, 30)
+	w.d.Thread(13, 99, 0)
+	w.access(13, v, true, 30)
 	w.want("")
 }
 
@@ -242,12 +247,12 @@ func TestSkip(t *testing.T) {
 func TestReuseIsNotOrder(t *testing.T) {
 	w := newWorld(t)
 	v := &Loc{}
-	w.d.Thread(5, 0, 0)
-	w.access(5, v, true, 50)
-	w.d.Thread(6, 0, 5)
-	w.access(6, v, false, 60)
+	w.d.Thread(50, 1, 0)
+	w.access(50, v, true, 50)
+	w.d.Thread(60, 1, 50)
+	w.access(60, v, false, 60)
 	w.want("RC2001@main.go:50")
-	if w.d.Lookup(5) != nil {
+	if w.d.Lookup(50) != nil {
 		t.Error("the exited goroutine is still known")
 	}
 }
@@ -259,9 +264,9 @@ func TestOwnedAgainAfterJoin(t *testing.T) {
 	v := &Loc{}
 	wg := new(Sync)
 	w.access(1, v, true, 10)
-	w.d.Thread(2, 1, 0)
-	w.d.Thread(3, 1, 0)
-	for g := uint64(2); g <= 3; g++ {
+	w.d.Thread(12, 1, 0)
+	w.d.Thread(13, 1, 0)
+	for g := uint64(12); g <= 13; g++ {
 		w.lock(g, 7, true)
 		w.access(g, v, true, 20)
 		w.unlock(g, 7)
@@ -278,10 +283,10 @@ func TestOwnedAgainAfterJoin(t *testing.T) {
 func TestSiblingsOfAnUnknownCreator(t *testing.T) {
 	w := newWorld(t)
 	v := &Loc{}
-	w.d.Thread(2, 1, 0)
-	w.access(2, v, true, 20)
-	w.d.Thread(3, 1, 0)
-	w.access(3, v, true, 30)
+	w.d.Thread(12, 100, 0)
+	w.access(12, v, true, 20)
+	w.d.Thread(13, 100, 0)
+	w.access(13, v, true, 30)
 	w.want("RC2001@main.go:30")
 }
 
@@ -302,4 +307,53 @@ func TestRelockSameGoroutine(t *testing.T) {
 	w.want("")
 	w.access(1, v, true, 13) // without the lock: after g2's read in no order
 	w.want("RC2001@main.go:13")
+}
+
+// A goroutine created by one that exited, and whose runtime structure a
+// third reused, before it made its first call: its creator is unknown,
+// and it is ordered after everything, the exited creator included.
+func TestCreatorForgotten(t *testing.T) {
+	w := newWorld(t)
+	v := &Loc{}
+	w.d.Thread(20, 1, 0)
+	w.access(20, v, true, 20)
+	w.d.Thread(30, 1, 20) // reuses 20's structure
+	w.d.Thread(21, 20, 0) // created by 20 before it exited
+	w.access(21, v, false, 21)
+	w.want("")
+}
+
+// The runtime's goroutines name no creator (time.AfterFunc's): ordered
+// after everything seen so far.
+func TestNoCreator(t *testing.T) {
+	w := newWorld(t)
+	v := &Loc{}
+	w.access(1, v, true, 10)
+	w.d.Thread(40, 0, 0)
+	w.access(40, v, false, 40)
+	w.want("")
+}
+
+// Another goroutine reads a thread's clocks (to create a goroutine's
+// state) while the thread grows them: under -race, a torn read would
+// show.
+func TestForkWhileGrowing(t *testing.T) {
+	w := newWorld(t)
+	a := w.d.Lookup(1)
+	done := make(chan bool)
+	go func() {
+		defer close(done)
+		for i := range 200 {
+			w.d.Thread(uint64(1000+i), 1, 0)
+		}
+	}()
+	s := new(Sync)
+	for i := range 200 {
+		b := w.d.Lookup(uint64(1000 + i))
+		if b != nil {
+			w.d.Signal(b, s) // b is not running: this goroutine stands in for it
+		}
+		w.d.Await(a, s)
+	}
+	<-done
 }
