@@ -85,7 +85,7 @@ func (p *proc) raceAccess(g *grout, e *trace.Event) {
 	for i := 0; i < g.n; i++ {
 		h := &g.held[i]
 		if (h.o.kind == trace.ObjMutex || h.o.kind == trace.ObjRWMutex) && g.mayHold(h) {
-			held[n] = racecheck.Held{ID: h.o.id, Write: h.mode == write}
+			held[n] = racecheck.Hold(h.o.id, h.mode == write)
 			n++
 		}
 	}

@@ -183,63 +183,100 @@ func Access(l *Lock, v *racecheck.Loc, write bool) {
 
 //go:noinline
 func (g *G) access(l *Lock, v *racecheck.Loc, write bool) {
-	var pcs [stackDepth]uintptr
-	n := callers.Get(pcs[:])
-	site := internSite(pcs[:n])
+	var top [siteDepth]uintptr
+	site := siteKey(top[:callers.Get(top[:])])
+	r := recording.Load()
+	if r != nil || !siteKnown(site) {
+		g.accessStack(r, l, site, write)
+	}
 	var held [maxHeld]racecheck.Held
 	nh := 0
 	for i := 0; i < g.n; i++ {
 		e := &g.held[i]
 		if e.l.kind == KindMutex || e.l.kind == KindRWMutex {
 			if g.mayHold(e) {
-				held[nh] = racecheck.Held{ID: e.l.id, Write: e.mode == Write}
+				held[nh] = racecheck.Hold(e.l.id, e.mode == Write)
 				nh++
 			}
 		}
 	}
 	detector.Access(g.rt(), v, write, site, held[:nh])
-	if r := recording.Load(); r != nil {
-		if l.tstate.Load() != r.want {
-			r.announce(g, l)
-		}
-		st := r.stackID(pcs[:n])
-		var w uint64
-		if write {
-			w = 1
-		}
-		b := g.tbegin(r, tracefmt.EvAccess)
-		b = binary.AppendUvarint(b, l.id)
-		b = binary.AppendUvarint(b, w)
-		b = binary.AppendUvarint(b, st)
-		g.tend(b)
-	}
 	if g.gp == 0 {
 		g.settle()
 	}
 }
 
-// Access sites are interned by the hash of their return addresses, in
-// a lock-free cache in front of a map, and symbolized when a finding
-// needs them.
+// accessStack walks the whole stack of an access: for a site not known
+// yet, and for the trace being recorded (r, if not nil), which gets the
+// access's event. Its first frames are condiag's own, which are dropped
+// when stacks are symbolized.
+//
+//go:noinline
+func (g *G) accessStack(r *recorder, l *Lock, site uint64, write bool) {
+	var pcs [stackDepth]uintptr
+	n := callers.Get(pcs[:])
+	learnSite(site, pcs[:n])
+	if r == nil {
+		return
+	}
+	if l.tstate.Load() != r.want {
+		r.announce(g, l)
+	}
+	st := r.stackID(pcs[:n])
+	var w uint64
+	if write {
+		w = 1
+	}
+	b := g.tbegin(r, tracefmt.EvAccess)
+	b = binary.AppendUvarint(b, l.id)
+	b = binary.AppendUvarint(b, w)
+	b = binary.AppendUvarint(b, st)
+	g.tend(b)
+}
+
+// An access site is known by its siteDepth innermost return addresses
+// (the access, its callers and condiag's own frames above it): a short
+// frame-pointer walk and a hash, where the whole stack would cost three
+// times as much. The stack a report shows for a site is the first one
+// seen from there: exact in those frames, and in the deeper ones unless
+// the same innermost frames were reached from another path. Sites are
+// kept in a map, with a lock-free cache of the known ones in front, and
+// symbolized when a finding needs them. The trace records every access's
+// own stack.
+const siteDepth = 6
+
 var (
 	siteCache [1 << 12]atomic.Uint64
 	siteMu    sync.Mutex
 	sitePCs   = map[uint64][]uintptr{}
 )
 
-func internSite(pcs []uintptr) uint64 {
-	h := hashPCs(pcs) | 1
-	s := &siteCache[h>>(64-12)]
-	if s.Load() == h {
-		return h
+// siteKey hashes the innermost return addresses of an access: a sum of
+// independent products, which the processor computes in parallel.
+func siteKey(pcs []uintptr) uint64 {
+	keys := [siteDepth]uint64{0x9E3779B97F4A7C15, 0xC2B2AE3D27D4EB4F, 0x165667B19E3779F9,
+		0xD6E8FEB86659FD93, 0xFF51AFD7ED558CCD, 0xC4CEB9FE1A85EC53}
+	h := uint64(len(pcs))
+	for i, pc := range pcs {
+		h += uint64(pc) * keys[i]
+	}
+	h ^= h >> 29
+	return h | 1
+}
+
+func siteKnown(h uint64) bool { return siteCache[h>>(64-12)].Load() == h }
+
+// learnSite records pcs as the stack of site h, if it has none.
+func learnSite(h uint64, pcs []uintptr) {
+	if siteKnown(h) {
+		return
 	}
 	siteMu.Lock()
 	if _, ok := sitePCs[h]; !ok {
 		sitePCs[h] = append([]uintptr(nil), pcs...)
 	}
 	siteMu.Unlock()
-	s.Store(h)
-	return h
+	siteCache[h>>(64-12)].Store(h)
 }
 
 func siteStack(site uint64) []report.Frame {

@@ -45,7 +45,7 @@ func BenchmarkReplay(b *testing.B) {
 		}
 		d.Acquire(t, &locks[a], true)
 		d.Acquire(t, &locks[c], true)
-		held = append(held[:0], Held{ID: uint64(a), Write: true}, Held{ID: uint64(c), Write: true})
+		held = append(held[:0], Hold(uint64(a), true), Hold(uint64(c), true))
 		for _, i := range [2]int{a, c} {
 			d.Access(t, &locs[i], false, 1, held)
 			d.Access(t, &locs[i], true, 2, held)

@@ -163,8 +163,8 @@ func (d *Detector) lockset(out []report.Finding, t *Thread, v *Loc, cur *access,
 		}
 		v.cand = v.cand[:0]
 		for _, h := range held {
-			if h.Write || !cur.write {
-				v.cand = append(v.cand, h.ID)
+			if h.Write() || !cur.write {
+				v.cand = append(v.cand, h.ID())
 			}
 		}
 		v.see(&v.owner)
@@ -179,7 +179,7 @@ func (d *Detector) lockset(out []report.Finding, t *Thread, v *Loc, cur *access,
 		}
 		v.cand = slices.DeleteFunc(v.cand, func(id uint64) bool {
 			for _, h := range held {
-				if h.ID == id && (h.Write || !cur.write) {
+				if h.ID() == id && (h.Write() || !cur.write) {
 					return false
 				}
 			}
@@ -285,10 +285,10 @@ func (d *Detector) unlockedFinding(v *Loc, cur *access) report.Finding {
 func (d *Detector) goroutine(f *report.Finding, a *access, st []report.Frame) report.Goroutine {
 	g := report.Goroutine{ID: int64(a.goid), State: verb(a), Stack: st}
 	for _, h := range a.locks() {
-		g.Holds = append(g.Holds, h.ID)
-		if _, ok := f.Lock(h.ID); !ok && d.env.Lock != nil {
-			l := d.env.Lock(h.ID)
-			l.ID = h.ID
+		g.Holds = append(g.Holds, h.ID())
+		if _, ok := f.Lock(h.ID()); !ok && d.env.Lock != nil {
+			l := d.env.Lock(h.ID())
+			l.ID = h.ID()
 			f.Locks = append(f.Locks, l)
 		}
 	}
@@ -301,13 +301,13 @@ func (d *Detector) lockNames(a *access) string {
 	}
 	var names []string
 	for _, h := range a.locks() {
-		name := fmt.Sprintf("lock#%d", h.ID)
+		name := fmt.Sprintf("lock#%d", h.ID())
 		if d.env.Lock != nil {
-			l := d.env.Lock(h.ID)
-			l.ID = h.ID
+			l := d.env.Lock(h.ID())
+			l.ID = h.ID()
 			name = l.Label()
 		}
-		if !h.Write {
+		if !h.Write() {
 			name += " (read)"
 		}
 		names = append(names, name)

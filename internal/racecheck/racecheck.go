@@ -14,8 +14,11 @@
 // (initialised, then handed over) while still finding state that only
 // the timing of unrelated critical sections keeps apart.
 //
-// The calls are safe for concurrent use, as the monitor makes them; a
-// Thread's methods are called by its own goroutine only.
+// The calls are safe for concurrent use as the monitor makes them: the
+// calls about a Thread from its own goroutine, and Acquire and Release of
+// a lock's Sync by the goroutine that holds the lock (after locking,
+// before unlocking), so that the lock orders them; a Sync used as a
+// hand-off (Signal, Await) is never also used as a lock.
 package racecheck
 
 import (
@@ -33,11 +36,24 @@ func epoch(tid, clock uint32) Epoch { return Epoch(uint64(tid)<<32 | uint64(cloc
 func (e Epoch) tid() uint32   { return uint32(e >> 32) }
 func (e Epoch) clock() uint32 { return uint32(e) }
 
-// Held is a lock held at an access.
-type Held struct {
-	ID    uint64
-	Write bool
+// Held is a lock held at an access: its id and whether for writing, in
+// one word.
+type Held uint64
+
+// Hold returns the Held of lock id, held for writing if write.
+func Hold(id uint64, write bool) Held {
+	h := Held(id << 1)
+	if write {
+		h |= 1
+	}
+	return h
 }
+
+// ID returns the lock's id.
+func (h Held) ID() uint64 { return uint64(h >> 1) }
+
+// Write reports whether the lock is held for writing.
+func (h Held) Write() bool { return h&1 != 0 }
 
 // Env is what a detector needs from its driver.
 type Env struct {

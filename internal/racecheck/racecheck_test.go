@@ -49,14 +49,14 @@ func (w *world) lock(g, l uint64, write bool) {
 		w.locks[l] = s
 	}
 	w.d.Acquire(w.g(g), s, write)
-	w.held[g] = append(w.held[g], Held{ID: l, Write: write})
+	w.held[g] = append(w.held[g], Hold(l, write))
 }
 
 func (w *world) unlock(g, l uint64) {
 	hs := w.held[g]
 	for i, h := range hs {
-		if h.ID == l {
-			w.d.Release(w.g(g), w.locks[l], h.Write)
+		if h.ID() == l {
+			w.d.Release(w.g(g), w.locks[l], h.Write())
 			w.held[g] = append(hs[:i:i], hs[i+1:]...)
 			return
 		}
