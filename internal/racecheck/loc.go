@@ -258,6 +258,11 @@ func (d *Detector) race(out []report.Finding, v *Loc, prev, cur *access) []repor
 	} else {
 		f.Goroutines[0].State = "previous " + f.Goroutines[0].State
 	}
+	for _, a := range [2]*access{first, second} {
+		if a.write && readOnly(a) {
+			f.Notes = append(f.Notes, fmt.Sprintf("The write by goroutine %d held %s for reading only: read holds do not exclude each other, a write needs the lock held for writing.", a.goid, d.lockNames(a)))
+		}
+	}
 	return append(out, f)
 }
 
@@ -293,6 +298,16 @@ func (d *Detector) goroutine(f *report.Finding, a *access, st []report.Frame) re
 		}
 	}
 	return g
+}
+
+// readOnly reports whether a held locks, all of them for reading.
+func readOnly(a *access) bool {
+	for _, h := range a.locks() {
+		if h.Write() {
+			return false
+		}
+	}
+	return a.n > 0
 }
 
 func (d *Detector) lockNames(a *access) string {

@@ -188,6 +188,9 @@ func TestWriteUnderReadLock(t *testing.T) {
 	w.want("")
 	w.access(2, v, true, 21)
 	w.want("RC2001@main.go:21")
+	if n := w.found[0].Notes; len(n) != 1 || !strings.Contains(n[0], "held mu7 (read) for reading only") {
+		t.Errorf("notes %q: want one on the write under a read lock", n)
+	}
 }
 
 func TestReadLockOrdersAfterWriter(t *testing.T) {
