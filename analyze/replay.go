@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/condiag/condiag/detect/deadlock"
+	"github.com/condiag/condiag/detect/race"
 	"github.com/condiag/condiag/detect/starve"
 	"github.com/condiag/condiag/internal/racecheck"
 	"github.com/condiag/condiag/internal/tracefmt"
@@ -391,6 +392,9 @@ func (p *proc) event(e *trace.Event) {
 	case trace.EvAccess:
 		p.grant(g)
 		p.raceAccess(g, e)
+	case trace.EvUnguarded:
+		p.grant(g)
+		p.report(race.UnguardedFinding(e.Str, e.Arg != 0, int64(e.Arg2), int64(g.id), p.r.Stack(e.Stack)))
 	case trace.EvSync:
 		p.grant(g)
 		p.raceSync(g, e)

@@ -42,6 +42,7 @@ const (
 	EvOpUnblock  = Kind(tracefmt.EvOpUnblock)  // ... and stopped waiting
 	EvAccess     = Kind(tracefmt.EvAccess)     // a read (Arg 0) or write (Arg 1) of the declared location Obj, at Stack
 	EvSync       = Kind(tracefmt.EvSync)       // a hand-off for the race checks through Obj: Arg is SyncRelease or SyncAcquire
+	EvUnguarded  = Kind(tracefmt.EvUnguarded)  // a race.Guarded value of type Str read (Arg 0) or written (Arg 1) at Stack without its lock Obj held; Arg2 is the goroutine holding it, 0 if none
 )
 
 // The operations of an EvSync event, in Arg.
@@ -146,6 +147,15 @@ func (e Event) String() string {
 		fmt.Fprintf(&b, " creator=G%d", e.Arg)
 		if e.Arg2 != 0 {
 			fmt.Fprintf(&b, " reuses=G%d", e.Arg2)
+		}
+	case EvUnguarded:
+		if e.Arg != 0 {
+			b.WriteString(" write")
+		} else {
+			b.WriteString(" read")
+		}
+		if e.Arg2 != 0 {
+			fmt.Fprintf(&b, " holder=G%d", e.Arg2)
 		}
 	case EvAccess:
 		if e.Arg != 0 {

@@ -294,3 +294,36 @@ func siteStack(site uint64) []report.Frame {
 //
 //go:norace
 func (g *G) mayHold(e *entry) bool { return e.mode == Read || e.l.owner == g.goid }
+
+// TraceUnguarded records an access without its lock l held to a
+// race.Guarded value of type typ, reported as RC2003, with holder the
+// goroutine holding l then (0 if none), so that the replay reports it
+// too.
+//
+//go:noinline
+func TraceUnguarded(l *Lock, write bool, typ string, holder uint64) {
+	r := recording.Load()
+	if r == nil {
+		return
+	}
+	g := Current()
+	if l.tstate.Load() != r.want {
+		r.announce(g, l)
+	}
+	var pcs [stackDepth]uintptr
+	st := r.stackID(pcs[:callers.Get(pcs[:])])
+	var w uint64
+	if write {
+		w = 1
+	}
+	b := g.tbegin(r, tracefmt.EvUnguarded)
+	b = binary.AppendUvarint(b, l.id)
+	b = binary.AppendUvarint(b, w)
+	b = binary.AppendUvarint(b, r.intern(typ))
+	b = binary.AppendUvarint(b, holder)
+	b = binary.AppendUvarint(b, st)
+	g.tend(b)
+	if g.gp == 0 {
+		g.settle()
+	}
+}

@@ -126,6 +126,7 @@ const (
 	EvOpUnblock       // ... and stopped waiting
 	EvAccess          // a read or write of a declared location (race.Var)
 	EvSync            // a hand-off for the race checks: a release into, or an acquisition from, an object
+	EvUnguarded       // a race.Guarded value accessed without its lock held (RC2003)
 	NumKinds
 )
 
@@ -177,6 +178,7 @@ var Specs = [NumKinds]Spec{
 	EvOpUnblock:  {"OpUnblock", []Arg{obj, {"op", ArgUint}}},
 	EvAccess:     {"Access", []Arg{obj, {"write", ArgUint}, stack}},
 	EvSync:       {"Sync", []Arg{obj, {"op", ArgUint}}},
+	EvUnguarded:  {"Unguarded", []Arg{obj, {"write", ArgUint}, {"type", ArgString}, {"holder", ArgG}, stack}},
 }
 
 // The operations of an EvSync event.
