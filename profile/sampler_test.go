@@ -72,7 +72,9 @@ func TestSampleTree(t *testing.T) {
 			if g.PPID != p.PID {
 				t.Errorf("grandchild ppid = %d, want %d", g.PPID, p.PID)
 			}
-			if g.NumThreads < 1 || len(g.Threads) != g.NumThreads {
+			// The count (stat) and the threads (task/) are read one after
+			// the other, while a starting Go program may add threads.
+			if g.NumThreads < 1 || len(g.Threads) < 1 {
 				t.Errorf("grandchild has NumThreads %d and %d threads read", g.NumThreads, len(g.Threads))
 			}
 			if g.RSS == 0 {
