@@ -235,7 +235,7 @@ func (g *G) accessStack(r *recorder, l *Lock, site uint64, write bool) {
 }
 
 // An access site is known by its siteDepth innermost return addresses
-// (the access, its callers and condiag's own frames above it): a short
+// (condiag's own one or two, then the access and its callers): a short
 // frame-pointer walk and a hash, where the whole stack would cost three
 // times as much. The stack a report shows for a site is the first one
 // seen from there: exact in those frames, and in the deeper ones unless
@@ -243,7 +243,7 @@ func (g *G) accessStack(r *recorder, l *Lock, site uint64, write bool) {
 // kept in a map, with a lock-free cache of the known ones in front, and
 // symbolized when a finding needs them. The trace records every access's
 // own stack.
-const siteDepth = 6
+const siteDepth = 4
 
 var (
 	siteCache [1 << 12]atomic.Uint64
@@ -254,8 +254,7 @@ var (
 // siteKey hashes the innermost return addresses of an access: a sum of
 // independent products, which the processor computes in parallel.
 func siteKey(pcs []uintptr) uint64 {
-	keys := [siteDepth]uint64{0x9E3779B97F4A7C15, 0xC2B2AE3D27D4EB4F, 0x165667B19E3779F9,
-		0xD6E8FEB86659FD93, 0xFF51AFD7ED558CCD, 0xC4CEB9FE1A85EC53}
+	keys := [siteDepth]uint64{0x9E3779B97F4A7C15, 0xC2B2AE3D27D4EB4F, 0x165667B19E3779F9, 0xD6E8FEB86659FD93}
 	h := uint64(len(pcs))
 	for i, pc := range pcs {
 		h += uint64(pc) * keys[i]
