@@ -43,10 +43,15 @@ func (m *eventMon) set(guard *sync.Mutex) {
 
 // await records that the caller saw the Event set, for the race checks.
 func (m *eventMon) await() {
-	if monitor.RaceOn() {
-		if o := m.hbo.Load(); o != nil {
-			monitor.Await(o)
-		}
+	if monitor.RaceFlag.Load() != 0 {
+		m.awaitSlow()
+	}
+}
+
+//go:noinline
+func (m *eventMon) awaitSlow() {
+	if o := m.hbo.Load(); o != nil {
+		monitor.Await(o)
 	}
 }
 

@@ -18,8 +18,10 @@ import (
 // takes part in the lock-order graph, so a cycle through a Once is found
 // like a cycle through a Mutex.
 //
-// Cost: after the first call, Do is one atomic load, as in the standard
-// library.
+// Cost: after the first call, Do is two atomic loads (the standard
+// library's is one; the other says whether the race checks of
+// detect/race run): 0.41 ns against 0.36 ns, go test -run=NONE
+// -bench=Once -count=10 ./sync.
 type Once struct {
 	_ noCopy
 
@@ -31,15 +33,19 @@ type Once struct {
 // first time for this instance of Once. If f panics, Do considers it to
 // have returned; future calls of Do return without calling f.
 func (o *Once) Do(f func()) {
-	if o.done.Load() == 0 {
+	if o.done.Load()&^monitor.RaceFlag.Load() == 0 {
 		o.doSlow(f)
-	}
-	if monitor.RaceOn() {
-		monitor.Await(o.m.state())
 	}
 }
 
 func (o *Once) doSlow(f func()) {
+	if monitor.RaceOn() {
+		// Every Do is ordered after f, for the race checks.
+		defer monitor.Await(o.m.state())
+		if o.done.Load() != 0 {
+			return
+		}
+	}
 	if o.m.st.Load() == nil {
 		// Do is inlined into its caller, where a frame-pointer walk
 		// cannot see it: record the site with the runtime's unwinder.

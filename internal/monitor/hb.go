@@ -26,8 +26,17 @@ var detector = racecheck.New(racecheck.Env{Stack: siteStack, Lock: raceLock, Rep
 // RaceOn reports whether the race checks run.
 func RaceOn() bool { return raceOn.Load() }
 
+// RaceFlag is 1 while the race checks run, 0 before: for a fast path
+// that must stay small enough to inline (Once.Do's).
+var RaceFlag atomic.Uint32
+
 // EnableRace starts the race checks.
-func EnableRace() { raceOn.Store(true) }
+func EnableRace() {
+	if !raceOn.Load() {
+		RaceFlag.Store(1)
+		raceOn.Store(true)
+	}
+}
 
 // rt returns g's state in the race checks.
 func (g *G) rt() *racecheck.Thread {
