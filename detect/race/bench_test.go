@@ -51,6 +51,7 @@ func BenchmarkGuarded(b *testing.B) {
 //     path (an access like one the goroutine made in its present epoch);
 //   - op=locked: Lock, Write, Unlock of a condiag Mutex, with the race
 //     checks on: every write is in a new epoch and is checked in full;
+//   - op=lockedread: the same with a Read;
 //   - op=lockonly: the same Lock and Unlock without the access, in the
 //     same run, to subtract;
 //   - op=std: a plain sync.Mutex's Lock and Unlock, for scale.
@@ -69,6 +70,15 @@ func BenchmarkVar(b *testing.B) {
 		for b.Loop() {
 			mu.Lock()
 			v.Write()
+			mu.Unlock()
+		}
+	})
+	b.Run("op=lockedread", func(b *testing.B) {
+		v := race.NewVar("bench")
+		var mu sync.Mutex
+		for b.Loop() {
+			mu.Lock()
+			v.Read()
 			mu.Unlock()
 		}
 	})

@@ -44,17 +44,21 @@ type Loc struct {
 	// Name names the location in reports.
 	Name string
 
-	// Hints for the fast path: the epoch of the last write and of the
-	// last read, when they are all the state needs (see Skip). hintW is
-	// also the lock of the rest: locked while it holds lockedHint, and
-	// unlocked by storing the new hint, one atomic operation for both.
-	hintW, hintR atomic.Uint64
+	// hint is for the fast path: the epoch of the last access, with
+	// hintWrite set if it was a write, or 0 when that says nothing (see
+	// Skip). It is also the lock of the rest: locked while it holds
+	// lockedHint, and unlocked by storing the new hint, one atomic
+	// operation for both.
+	hint atomic.Uint64
 
 	w     access   // last write
 	reads []access // reads since, not ordered before one another
 
 	state uint8
-	owner access   // the exclusive owner's last access
+	// The exclusive owner's last access, the last access of all in
+	// that state: v.w if ownerWrite, else the read of epoch ownerE.
+	ownerE     Epoch
+	ownerWrite bool
 	cand  []uint64 // candidate lockset, in the shared states
 	last  []Epoch  // in the shared states, each goroutine's last access
 	seen  []access // accesses of distinct sites since the location was shared
@@ -72,12 +76,13 @@ func (v *Loc) Skip(t *Thread, write bool) bool {
 	if t.forked.Load() {
 		return false
 	}
-	e := uint64(t.Epoch())
-	if write {
-		return v.hintW.Load() == e
-	}
-	return v.hintR.Load() == e || v.hintW.Load() == e
+	e, h := uint64(t.Epoch()), v.hint.Load()
+	return h == e|hintWrite || !write && h == e
 }
+
+// hintWrite marks a hint that is a write's epoch: a read or a write of
+// the same epoch is covered by it, where a read's covers only reads.
+const hintWrite = 1 << 63
 
 // Access checks a read or write of v by t at site (a driver's stack id)
 // with the given locks held.
@@ -89,7 +94,7 @@ func (d *Detector) Access(t *Thread, v *Loc, write bool, site uint64, held []Hel
 	hint := v.lock()
 	if write {
 		if v.w.e == cur.e {
-			v.hintW.Store(hint)
+			v.hint.Store(hint)
 			return
 		}
 		if v.w.e != 0 && !t.before(v.w.e) {
@@ -100,61 +105,69 @@ func (d *Detector) Access(t *Thread, v *Loc, write bool, site uint64, held []Hel
 				out = d.race(out, v, r, &cur)
 			}
 		}
+		out = d.lockset(out, t, v, &cur, held)
 		v.w = cur
 		v.reads = v.reads[:0]
-		if v.hintR.Load() != 0 {
-			v.hintR.Store(0)
-		}
-		hint = uint64(cur.e)
+		hint = uint64(cur.e) | hintWrite
 	} else {
 		for i := range v.reads {
 			if v.reads[i].e == cur.e {
-				v.hintW.Store(hint)
+				v.hint.Store(hint)
 				return
 			}
 		}
 		if v.w.e != 0 && !t.before(v.w.e) {
 			out = d.race(out, v, &v.w, &cur)
 		}
+		out = d.lockset(out, t, v, &cur, held)
 		// Reads ordered before this one are covered by it: a later write
 		// ordered after it is ordered after them.
-		v.reads = slices.DeleteFunc(v.reads, func(r access) bool { return t.before(r.e) })
-		v.reads = append(v.reads, cur)
-		v.hintR.Store(uint64(cur.e))
+		n := 0
+		for i := range v.reads {
+			if !t.before(v.reads[i].e) {
+				v.reads[n] = v.reads[i]
+				n++
+			}
+		}
+		v.reads = append(v.reads[:n], cur)
+		if hint != uint64(cur.e)|hintWrite { // else t's write of this epoch covers it
+			hint = uint64(cur.e)
+		}
 	}
-	out = d.lockset(out, t, v, &cur, held)
-	v.hintW.Store(hint)
+	v.hint.Store(hint)
 	for _, f := range out {
 		d.env.Report(f)
 	}
 }
 
-// lockedHint is hintW while the location is locked: no epoch, since a
-// tid of 2^32-1 is never handed out.
+// lockedHint is the hint while the location is locked: no epoch, since a
+// tid of 2^31-1 is never handed out.
 const lockedHint = ^uint64(0)
 
-// lock locks v and returns the write hint to store when unlocking.
+// lock locks v and returns the hint to store when unlocking.
 func (v *Loc) lock() uint64 {
 	for {
-		if h := v.hintW.Load(); h != lockedHint && v.hintW.CompareAndSwap(h, lockedHint) {
+		if h := v.hint.Load(); h != lockedHint && v.hint.CompareAndSwap(h, lockedHint) {
 			return h
 		}
 		runtime.Gosched()
 	}
 }
 
-// lockset runs Eraser's state machine for the access cur.
+// lockset runs Eraser's state machine for the access cur, before v.w
+// and v.reads take it in.
 func (d *Detector) lockset(out []report.Finding, t *Thread, v *Loc, cur *access, held []Held) []report.Finding {
 	switch v.state {
 	case virgin:
-		v.state, v.owner = exclusive, *cur
+		v.state = exclusive
+		v.own(cur)
 		return out
 	case exclusive:
-		if t.handedOff(v.owner.e) {
-			v.owner = *cur
+		if t.handedOff(v.ownerE) {
+			v.own(cur)
 			return out
 		}
-		v.last = append(v.last[:0], v.owner.e)
+		v.last = append(v.last[:0], v.ownerE)
 		// The owner's accesses were initialisation: the lockset starts
 		// with this access, the first by a second goroutine.
 		v.state = shared
@@ -167,13 +180,16 @@ func (d *Detector) lockset(out []report.Finding, t *Thread, v *Loc, cur *access,
 				v.cand = append(v.cand, h.ID())
 			}
 		}
-		v.see(&v.owner)
+		if o := v.owner(); o != nil {
+			v.see(o)
+		}
 	default:
 		if v.allHandedOff(t) {
 			// Every goroutine's accesses were handed over to this one
 			// (the workers were waited for, say): it owns the location
 			// again, as after initialisation.
-			v.state, v.owner = exclusive, *cur
+			v.state = exclusive
+			v.own(cur)
 			v.seen = v.seen[:0]
 			return out
 		}
@@ -197,6 +213,23 @@ func (d *Detector) lockset(out []report.Finding, t *Thread, v *Loc, cur *access,
 		out = append(out, d.unlockedFinding(v, cur))
 	}
 	return out
+}
+
+// own makes cur the exclusive owner's last access.
+func (v *Loc) own(cur *access) { v.ownerE, v.ownerWrite = cur.e, cur.write }
+
+// owner returns the exclusive owner's last access, which v.w or v.reads
+// hold until the access being checked replaces it.
+func (v *Loc) owner() *access {
+	if v.ownerWrite {
+		return &v.w
+	}
+	for i := len(v.reads) - 1; i >= 0; i-- {
+		if v.reads[i].e == v.ownerE {
+			return &v.reads[i]
+		}
+	}
+	return nil
 }
 
 // allHandedOff reports whether the last access of every goroutine to v
