@@ -59,9 +59,9 @@ type Loc struct {
 	// that state: v.w if ownerWrite, else the read of epoch ownerE.
 	ownerE     Epoch
 	ownerWrite bool
-	cand  []uint64 // candidate lockset, in the shared states
-	last  []Epoch  // in the shared states, each goroutine's last access
-	seen  []access // accesses of distinct sites since the location was shared
+	cand       []uint64 // candidate lockset, in the shared states
+	last       []Epoch  // in the shared states, each goroutine's last access
+	seen       []access // accesses of distinct sites since the location was shared
 
 	pairs    map[[2]uint64]bool // pairs of sites reported as RC2001
 	raced    bool               // an RC2001 was reported
