@@ -32,7 +32,7 @@ import (
 // costs a stack capture. Each acquisition records its caller's address
 // (about 1 ns), so that a lock left held can be reported where it was
 // taken. While a trace is recorded (package trace), a pair
-// takes 108 ns: a timestamp per event and a stack walk per Lock. Reproduce
+// takes 88.5 ns: a timestamp per event and a stack walk per Lock. Reproduce
 // with:
 //
 //	go test -run=NONE -bench=Mutex -benchmem -count=10 ./sync

@@ -36,19 +36,11 @@ func Get(pcs []uintptr) int {
 	if !fast {
 		return runtime.Callers(3, pcs)
 	}
-	// getfp gives Get's frame; its saved frame pointer is the caller's.
-	fp := load(getfp())
-	n := 0
-	for n < len(pcs) && fp != 0 {
-		pc := load(fp + 8)
-		if pc == 0 {
-			break
-		}
-		pcs[n] = pc
-		n++
-		fp = load(fp)
+	if len(pcs) == 0 {
+		return 0
 	}
-	return n
+	// getfp gives Get's frame; its saved frame pointer is the caller's.
+	return walk(load(getfp()), &pcs[0], len(pcs))
 }
 
 // verify compares the walk with runtime.Callers from a known chain.

@@ -27,3 +27,27 @@ TEXT ·Caller(SB),NOSPLIT,$0-8
 none:
 	MOVQ $0, ret+0(FP)
 	RET
+
+// func walk(fp uintptr, pcs *uintptr, n int) int
+// Follows the frame-pointer chain from the frame at fp, storing up to n
+// return addresses at pcs; returns how many it stored.
+TEXT ·walk(SB),NOSPLIT,$0-32
+	MOVQ fp+0(FP), AX
+	MOVQ pcs+8(FP), DI
+	MOVQ n+16(FP), CX
+	XORQ DX, DX
+loop:
+	CMPQ DX, CX
+	JGE done
+	TESTQ AX, AX
+	JEQ done
+	MOVQ 8(AX), BX
+	TESTQ BX, BX
+	JEQ done
+	MOVQ BX, (DI)(DX*8)
+	INCQ DX
+	MOVQ (AX), AX
+	JMP loop
+done:
+	MOVQ DX, ret+24(FP)
+	RET

@@ -16,3 +16,9 @@ const hasFP = true
 // function that is not inlined. It returns 0 when the frame layout was
 // not verified at start-up. Cost: one call and one load (about 1 ns).
 func Caller() uintptr
+
+// walk follows the frame-pointer chain from the frame at fp, storing up
+// to n return addresses at pcs, and returns how many it stored.
+//
+//go:noescape
+func walk(fp uintptr, pcs *uintptr, n int) int
