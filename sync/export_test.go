@@ -2,7 +2,10 @@
 
 package sync
 
-import "github.com/condiag/condiag/report"
+import (
+	"github.com/condiag/condiag/internal/monitor"
+	"github.com/condiag/condiag/report"
+)
 
 // FirstLocked returns where l, a condiag lock, was first acquired.
 func FirstLocked(l Locker) report.Frame {
@@ -11,3 +14,9 @@ func FirstLocked(l Locker) report.Frame {
 
 // OnceLock returns the Locker inside o.
 func OnceLock(o *Once) Locker { return &o.m }
+
+// OnceKind returns the kind of the lock a Once holds while f runs.
+func OnceKind(o *Once) string { return o.m.state().Info().Kind }
+
+// EnableRaceChecks starts the race checks of detect/race.
+func EnableRaceChecks() { monitor.EnableRace() }

@@ -39,17 +39,17 @@ func (o *Once) Do(f func()) {
 }
 
 func (o *Once) doSlow(f func()) {
+	if o.m.st.Load() == nil {
+		// Do is inlined into its caller, where a frame-pointer walk
+		// cannot see it: record the site with the runtime's unwinder.
+		o.m.initState(monitor.KindOnce).SiteFromCallers()
+	}
 	if monitor.RaceOn() {
 		// Every Do is ordered after f, for the race checks.
 		defer monitor.Await(o.m.state())
 		if o.done.Load() != 0 {
 			return
 		}
-	}
-	if o.m.st.Load() == nil {
-		// Do is inlined into its caller, where a frame-pointer walk
-		// cannot see it: record the site with the runtime's unwinder.
-		o.m.initState(monitor.KindOnce).SiteFromCallers()
 	}
 	o.m.Lock()
 	defer o.m.Unlock()

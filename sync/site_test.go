@@ -57,3 +57,18 @@ func TestFirstLockedSite(t *testing.T) {
 		}
 	}
 }
+
+// With the race checks on, a Once's first Do still names it a Once, at
+// the user's line (the checks' Await must not make its state first).
+func TestOnceSiteWithRaceChecks(t *testing.T) {
+	EnableRaceChecks()
+	var once Once
+	want := line() + 1
+	once.Do(func() {})
+	if got := FirstLocked(OnceLock(&once)).Line; got != want {
+		t.Errorf("first locked at line %d, want %d", got, want)
+	}
+	if k := OnceKind(&once); k != "Once" {
+		t.Errorf("kind %q, want Once", k)
+	}
+}

@@ -24,8 +24,11 @@ type access struct {
 	goid  uint64
 	site  uint64
 	write bool
-	n     uint8 // locks in held
-	held  [maxHeld]Held
+	// counted is set once the lockset took the access in, in a shared
+	// state (the exclusive state ignores locks).
+	counted bool
+	n       uint8 // locks in held
+	held    [maxHeld]Held
 }
 
 func (a *access) locks() []Held { return a.held[:a.n] }
@@ -93,7 +96,7 @@ func (d *Detector) Access(t *Thread, v *Loc, write bool, site uint64, held []Hel
 	var out []report.Finding
 	hint := v.lock()
 	if write {
-		if v.w.e == cur.e {
+		if v.w.e == cur.e && (v.w.counted || v.state == exclusive) {
 			v.hint.Store(hint)
 			return
 		}
@@ -111,7 +114,7 @@ func (d *Detector) Access(t *Thread, v *Loc, write bool, site uint64, held []Hel
 		hint = uint64(cur.e) | hintWrite
 	} else {
 		for i := range v.reads {
-			if v.reads[i].e == cur.e {
+			if r := &v.reads[i]; r.e == cur.e && (r.counted || v.state == exclusive) {
 				v.hint.Store(hint)
 				return
 			}
@@ -205,6 +208,7 @@ func (d *Detector) lockset(out []report.Finding, t *Thread, v *Loc, cur *access,
 			v.state = sharedMod
 		}
 	}
+	cur.counted = true
 	v.see(cur)
 	v.last = slices.DeleteFunc(v.last, func(e Epoch) bool { return e.tid() == cur.e.tid() })
 	v.last = append(v.last, cur.e)

@@ -215,12 +215,6 @@ func (t *Thread) handedOff(e Epoch) bool {
 // detector forget the exited goroutine's state.
 func (d *Detector) Thread(goid, creator, reuses uint64) *Thread {
 	d.mu.lock()
-	if t := d.threads[goid]; t != nil {
-		d.mu.unlock()
-		return t
-	}
-	t := &Thread{goid: goid, tid: d.tids}
-	d.tids++
 	if old := d.threads[reuses]; reuses != 0 && old != nil {
 		// The exited goroutine makes no more calls; a goroutine it
 		// created that has not made its first finds its creator unknown,
@@ -228,6 +222,11 @@ func (d *Detector) Thread(goid, creator, reuses uint64) *Thread {
 		old.vc.readInto(&d.dead)
 		delete(d.threads, reuses)
 	}
+	if t := d.threads[goid]; t != nil {
+		d.mu.unlock()
+		return t
+	}
+	t := &Thread{goid: goid, tid: d.newTid()}
 	if creator == 0 {
 		// The runtime's own goroutines (time.AfterFunc's, say) name no
 		// creator: as for an unknown one, everything seen so far.
@@ -261,14 +260,28 @@ func (d *Detector) Thread(goid, creator, reuses uint64) *Thread {
 // goroutine before it made any call of its own: nothing says what it
 // had seen, so it is ordered after everything seen so far. d.mu is held.
 func (d *Detector) placeholder(goid uint64) *Thread {
-	t := &Thread{goid: goid, tid: d.tids}
-	d.tids++
+	t := &Thread{goid: goid, tid: d.newTid()}
 	v := d.everything()
 	t.vc.join(v)
 	t.hvc.join(v)
 	t.vc.set(t.tid, 1)
 	t.hvc.set(t.tid, 1)
 	d.threads[goid] = t
+	return t
+}
+
+// maxTid is the last tid: an epoch keeps its top bit free (loc.go's
+// hints). Goroutines past it share it, taken as one goroutine: a race
+// between them is missed. No program that could run the checks comes
+// near it (its clocks would take 8 GiB each).
+const maxTid = 1<<31 - 2
+
+// newTid hands out a tid; d.mu is held.
+func (d *Detector) newTid() uint32 {
+	t := d.tids
+	if t < maxTid {
+		d.tids++
+	}
 	return t
 }
 
@@ -360,6 +373,11 @@ func (d *Detector) Await(t *Thread, s *Sync) {
 	if t.vc.join(s.w) {
 		t.learned++
 	}
-	t.hvc.join(s.h)
+	handed := t.hvc.join(s.h)
 	s.mu.unlock()
+	if handed {
+		// A location may be t's alone again (allHandedOff): t's next
+		// access must not be skipped as a repeat of one before this.
+		t.tick()
+	}
 }

@@ -360,3 +360,49 @@ func TestForkWhileGrowing(t *testing.T) {
 	}
 	<-done
 }
+
+// An Await that hands a shared location back to one goroutine starts an
+// epoch, so that goroutine's next access is not skipped as a repeat and
+// finds the location its own again.
+func TestAwaitEndsTheEpoch(t *testing.T) {
+	w := newWorld(t)
+	v := &Loc{}
+	s := new(Sync)
+	for g := uint64(1); g <= 2; g++ {
+		w.lock(g, 7, true)
+		w.access(g, v, true, 10*g)
+		w.unlock(g, 7)
+	}
+	w.d.Signal(w.g(2), s)
+	w.lock(1, 7, true)
+	w.access(1, v, true, 11)
+	w.d.Await(w.g(1), s)
+	if v.Skip(w.g(1), false) {
+		t.Error("read skipped after an Await that handed the location over")
+	}
+	w.access(1, v, false, 12)
+	w.unlock(1, 7)
+	w.lock(2, 7, true)
+	w.unlock(2, 7)
+	w.access(2, v, false, 21)
+	w.want("")
+}
+
+// A read repeated in the same epoch after the location became shared is
+// still counted by the lockset: the first one was made while it was
+// exclusive, where locks are not counted.
+func TestRepeatAfterSharing(t *testing.T) {
+	w := newWorld(t)
+	v := &Loc{}
+	w.access(1, v, false, 10) // exclusive to G1
+	w.lock(2, 7, true)
+	w.access(2, v, false, 20) // shared, {7}
+	w.unlock(2, 7)
+	w.access(1, v, false, 11) // same epoch, no lock: the lockset is empty
+	w.lock(1, 8, true)
+	w.unlock(1, 8)
+	w.lock(3, 8, true)
+	w.lock(3, 7, true)
+	w.access(3, v, true, 30)
+	w.want("RC2002@main.go:30")
+}
