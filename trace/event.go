@@ -148,20 +148,14 @@ func (e Event) String() string {
 		if e.Arg2 != 0 {
 			fmt.Fprintf(&b, " reuses=G%d", e.Arg2)
 		}
-	case EvUnguarded:
+	case EvAccess, EvUnguarded:
 		if e.Arg != 0 {
 			b.WriteString(" write")
 		} else {
 			b.WriteString(" read")
 		}
-		if e.Arg2 != 0 {
+		if e.Kind == EvUnguarded && e.Arg2 != 0 {
 			fmt.Fprintf(&b, " holder=G%d", e.Arg2)
-		}
-	case EvAccess:
-		if e.Arg != 0 {
-			b.WriteString(" write")
-		} else {
-			b.WriteString(" read")
 		}
 	case EvSync:
 		switch e.Arg {

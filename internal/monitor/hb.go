@@ -232,13 +232,9 @@ func (g *G) accessStack(r *recorder, l *Lock, site uint64, write bool) {
 		r.announce(g, l)
 	}
 	st := r.stackID(pcs[:n])
-	var w uint64
-	if write {
-		w = 1
-	}
 	b := g.tbegin(r, tracefmt.EvAccess)
 	b = binary.AppendUvarint(b, l.id)
-	b = binary.AppendUvarint(b, w)
+	b = binary.AppendUvarint(b, flag(write))
 	b = binary.AppendUvarint(b, st)
 	g.tend(b)
 }
@@ -320,13 +316,9 @@ func TraceUnguarded(l *Lock, write bool, typ string, holder uint64) {
 	}
 	var pcs [stackDepth]uintptr
 	st := r.stackID(pcs[:callers.Get(pcs[:])])
-	var w uint64
-	if write {
-		w = 1
-	}
 	b := g.tbegin(r, tracefmt.EvUnguarded)
 	b = binary.AppendUvarint(b, l.id)
-	b = binary.AppendUvarint(b, w)
+	b = binary.AppendUvarint(b, flag(write))
 	b = binary.AppendUvarint(b, r.intern(typ))
 	b = binary.AppendUvarint(b, holder)
 	b = binary.AppendUvarint(b, st)
@@ -334,4 +326,12 @@ func TraceUnguarded(l *Lock, write bool, typ string, holder uint64) {
 	if g.gp == 0 {
 		g.settle()
 	}
+}
+
+// flag is a bool as an event argument.
+func flag(b bool) uint64 {
+	if b {
+		return 1
+	}
+	return 0
 }
