@@ -2,6 +2,6 @@
 
 package race
 
-// Instrumented says whether accesses are checked (not with the build tag
-// condiagoff).
+// Instrumented says whether condiag's checks are compiled in: accesses
+// checked, primitives recorded (not with the build tag condiagoff).
 const Instrumented = false
