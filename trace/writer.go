@@ -65,6 +65,9 @@ func NewWriter(w io.Writer, h Header) (*Writer, error) {
 		{Key: tracefmt.FieldHost, Type: tracefmt.ValString, S: h.Host},
 		{Key: tracefmt.FieldGOMAXPROC, Type: tracefmt.ValUint, U: uint64(max(h.GOMAXPROCS, 0))},
 	}
+	if h.Race {
+		fields = append(fields, tracefmt.HeaderField{Key: tracefmt.FieldRace, Type: tracefmt.ValUint, U: 1})
+	}
 	if _, err := w.Write(tracefmt.AppendHeader(nil, fields)); err != nil {
 		return nil, err
 	}
