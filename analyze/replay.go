@@ -392,6 +392,15 @@ func (p *proc) event(e *trace.Event) {
 	case trace.EvAccess:
 		p.grant(g)
 		p.raceAccess(g, e)
+	case trace.EvHeld:
+		p.grant(g)
+		m := read
+		if e.Arg == 1 {
+			m = write
+		}
+		if o := p.obj(e.Obj); !g.has(o, m) {
+			p.acquired(g, o, m, false, e.Stack)
+		}
 	case trace.EvUnguarded:
 		p.grant(g)
 		p.report(race.UnguardedFinding(e.Str, e.Arg != 0, int64(e.Arg2), int64(g.id), p.r.Stack(e.Stack)))

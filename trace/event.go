@@ -43,6 +43,7 @@ const (
 	EvAccess     = Kind(tracefmt.EvAccess)     // a read (Arg 0) or write (Arg 1) of the declared location Obj, at Stack
 	EvSync       = Kind(tracefmt.EvSync)       // a hand-off for the race checks through Obj: Arg is SyncRelease or SyncAcquire
 	EvUnguarded  = Kind(tracefmt.EvUnguarded)  // a race.Guarded value of type Str read (Arg 0) or written (Arg 1) at Stack without its lock Obj held; Arg2 is the goroutine holding it, 0 if none
+	EvHeld       = Kind(tracefmt.EvHeld)       // after the goroutine's Goroutine event: it holds Obj, for writing if Arg is 1, taken at Stack before its events of the trace began
 )
 
 // The operations of an EvSync event, in Arg.
@@ -148,7 +149,7 @@ func (e Event) String() string {
 		if e.Arg2 != 0 {
 			fmt.Fprintf(&b, " reuses=G%d", e.Arg2)
 		}
-	case EvAccess, EvUnguarded:
+	case EvAccess, EvUnguarded, EvHeld:
 		if e.Arg != 0 {
 			b.WriteString(" write")
 		} else {

@@ -688,6 +688,31 @@ func (g *G) tinit(r *recorder) {
 	b = binary.AppendUvarint(b, siteID)
 	b = binary.AppendUvarint(b, g.prevGoid)
 	g.tend(b)
+	g.theld(r)
+}
+
+// theld records the locks g holds as its first events of a recording:
+// taken before the recording started (or g's events of it began), they
+// are not in it otherwise. Only g changes its chain, so it is exact.
+func (g *G) theld(r *recorder) {
+	for i := 0; i < g.n; i++ {
+		e := &g.held[i]
+		if !g.mayHold(e) {
+			continue
+		}
+		if e.l.tstate.Load() != r.want {
+			r.announce(g, e.l)
+		}
+		var st uint64
+		if e.pc != 0 {
+			st = r.stackID([]uintptr{e.pc})
+		}
+		b := g.tbegin(r, tracefmt.EvHeld)
+		b = binary.AppendUvarint(b, e.l.id)
+		b = binary.AppendUvarint(b, flag(e.mode == Write))
+		b = binary.AppendUvarint(b, st)
+		g.tend(b)
+	}
 }
 
 // creation returns the id of the goroutine that created the calling one

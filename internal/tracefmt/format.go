@@ -127,6 +127,7 @@ const (
 	EvAccess          // a read or write of a declared location (race.Var)
 	EvSync            // a hand-off for the race checks: a release into, or an acquisition from, an object
 	EvUnguarded       // a race.Guarded value accessed without its lock held (RC2003)
+	EvHeld            // a lock the goroutine held when its events of the recording began
 	NumKinds
 )
 
@@ -179,6 +180,7 @@ var Specs = [NumKinds]Spec{
 	EvAccess:     {"Access", []Arg{obj, {"write", ArgUint}, stack}},
 	EvSync:       {"Sync", []Arg{obj, {"op", ArgUint}}},
 	EvUnguarded:  {"Unguarded", []Arg{obj, {"write", ArgUint}, {"type", ArgString}, {"holder", ArgG}, stack}},
+	EvHeld:       {"Held", []Arg{obj, {"write", ArgUint}, stack}},
 }
 
 // The operations of an EvSync event.
