@@ -58,3 +58,50 @@ func TestRaceTraceStartedMidRun(t *testing.T) {
 		t.Errorf("offline: %s: %s", f.ID, f.Message)
 	}
 }
+
+// A goroutine whose first event of a trace is the unlock of a lock it
+// took before the trace started announces that lock once (its Held event
+// and its Unlock need the same announcement), and one whose first event
+// names another lock does not wait for itself.
+func TestHeldAtTraceStart(t *testing.T) {
+	var a, b, c, d sync.Mutex
+	a.Lock()
+	c.Lock()
+	b.Lock() // announced below by another goroutine
+	b.Unlock()
+	held, started, unlocked := make(chan bool), make(chan bool), make(chan bool)
+	go func() {
+		d.Lock()
+		held <- true
+		<-started
+		d.Unlock() // this goroutine's first event of the trace
+		unlocked <- true
+	}()
+	<-held
+	var buf bytes.Buffer
+	if err := trace.Start(&buf); err != nil {
+		t.Fatal(err)
+	}
+	started <- true
+	<-unlocked
+	done := make(chan bool)
+	go func() {
+		b.Lock() // announces b in this trace
+		b.Unlock()
+		done <- true
+	}()
+	<-done
+	sync.SetName(&b, "b") // the test goroutine's first event: a naming
+	a.Unlock()
+	c.Unlock()
+	if err := trace.Stop(); err != nil {
+		t.Fatal(err)
+	}
+	res, err := analyze.Reader("held", &buf, analyze.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range res.Findings {
+		t.Errorf("%s: %s", f.ID, f.Message)
+	}
+}

@@ -65,6 +65,10 @@ type G struct {
 	// the runtime's g structure before, 0 if none.
 	race     *racecheck.Thread
 	prevGoid uint64
+
+	// naming is set while g records a SetName, SetClass or SetSubclass,
+	// with slowMu held (record.go's theld).
+	naming bool
 }
 
 // ID returns the goroutine id.

@@ -700,7 +700,9 @@ func (g *G) theld(r *recorder) {
 		if !g.mayHold(e) {
 			continue
 		}
-		if e.l.tstate.Load() != r.want {
+		if e.l.tstate.Load() != r.want && !g.naming {
+			// (While g records a naming, slowMu is held, which announce
+			// takes: the lock is announced by its next event instead.)
 			r.announce(g, e.l)
 		}
 		var st uint64
@@ -780,6 +782,12 @@ func (g *G) tend(b []byte) { g.tr.pub.Store(uint32(len(b))) }
 // announce makes sure l was described in this trace before g's event
 // about it.
 func (r *recorder) announce(g *G, l *Lock) {
+	if g.tr.gen != r.gen {
+		// g's first event of the recording: its Held events announce
+		// the locks it holds, l perhaps, before l is marked as being
+		// announced here.
+		g.tinit(r)
+	}
 	for {
 		s := l.tstate.Load()
 		if s == r.want {
@@ -856,7 +864,10 @@ func traceNaming(l *Lock, k tracefmt.Kind, s string, n int) {
 	if r == nil || l.tstate.Load()>>1 != uint64(r.gen) {
 		return
 	}
-	Current().tnaming(r, l, k, s, n)
+	g := Current()
+	g.naming = true
+	g.tnaming(r, l, k, s, n)
+	g.naming = false
 }
 
 // tlock records an event about l with the caller's stack.
