@@ -10,34 +10,33 @@ import (
 )
 
 // eventMon is an Event's state in the monitor, made on first use, since
-// the zero Event is usable. Its methods but unblocked are called with the
-// Event's mu held, which guards o: no atomic is needed.
+// the zero Event is usable. Its methods but unblocked and await are
+// called with the Event's mu held, under which o is made; await reads it
+// without (o is atomic for that).
 type eventMon struct {
-	o   *monitor.Lock
-	hbo atomic.Pointer[monitor.Lock] // o, once set: for await, without mu
+	o atomic.Pointer[monitor.Lock]
 }
 
 // object returns the monitor's object, made on first use. The Event's site
 // is the caller of its first Set, Clear or blocking Wait.
 func (m *eventMon) object(guard *sync.Mutex) *monitor.Lock {
-	if m.o == nil {
-		m.create(guard)
+	if o := m.o.Load(); o != nil {
+		return o
 	}
-	return m.o
+	return m.create(guard)
 }
 
 //go:noinline
-func (m *eventMon) create(guard *sync.Mutex) {
-	m.o = monitor.NewResource(monitor.KindEvent, 0, guard)
+func (m *eventMon) create(guard *sync.Mutex) *monitor.Lock {
+	o := monitor.NewResource(monitor.KindEvent, 0, guard)
+	m.o.Store(o)
+	return o
 }
 
 // set records that the caller set the Event.
 func (m *eventMon) set(guard *sync.Mutex) {
 	o := m.object(guard)
-	if monitor.RaceOn() {
-		m.hbo.Store(o)
-		monitor.Signal(o)
-	}
+	monitor.Signal(o)
 	monitor.ObjectOp(o, monitor.OpEventSet, 0)
 }
 
@@ -50,7 +49,7 @@ func (m *eventMon) await() {
 
 //go:noinline
 func (m *eventMon) awaitSlow() {
-	if o := m.hbo.Load(); o != nil {
+	if o := m.o.Load(); o != nil {
 		monitor.Await(o)
 	}
 }

@@ -6,6 +6,7 @@ import (
 
 	"github.com/condiag/condiag/internal/goid"
 	"github.com/condiag/condiag/internal/racecheck"
+	"github.com/condiag/condiag/report"
 )
 
 // maxHeld is how many held locks a goroutine's chain tracks. Deeper
@@ -69,6 +70,12 @@ type G struct {
 	// naming is set while g records a SetName, SetClass or SetSubclass,
 	// with slowMu held (record.go's theld).
 	naming bool
+
+	// Who created the goroutine and where, once created is set
+	// (G.creation).
+	created   bool
+	creator   uint64
+	createdAt report.Frame
 }
 
 // ID returns the goroutine id.
@@ -149,6 +156,7 @@ func (g *G) reset(id uint64) {
 	g.waitObj.Store(nil)
 	g.prevGoid, g.goid = g.goid, id
 	g.race = nil
+	g.created = false
 }
 
 // insert adds or replaces the state for gp: a new goroutine, or one that

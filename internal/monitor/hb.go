@@ -2,6 +2,7 @@ package monitor
 
 import (
 	"encoding/binary"
+	"runtime"
 	"sync"
 	"sync/atomic"
 	"weak"
@@ -19,22 +20,21 @@ import (
 // release of a lock, and every hand-off of the other primitives
 // ([Signal], [Await]), updates the vector clocks of its goroutine.
 
-var raceOn atomic.Bool
-
 var detector = racecheck.New(racecheck.Env{Stack: siteStack, Lock: raceLock, Report: func(f report.Finding) { sink.Report(f) }})
 
-// RaceOn reports whether the race checks run.
-func RaceOn() bool { return raceOn.Load() }
-
-// RaceFlag is 1 while the race checks run, 0 before: for a fast path
-// that must stay small enough to inline (Once.Do's).
+// RaceFlag is 1 while the race checks run, 0 before. RaceOn says the
+// same; a fast path that must stay small enough to inline (Once.Do's)
+// reads the flag itself.
 var RaceFlag atomic.Uint32
 
-// EnableRace starts the race checks.
+// RaceOn reports whether the race checks run.
+func RaceOn() bool { return RaceFlag.Load() != 0 }
+
+// EnableRace starts the race checks. It stores only once: every lock
+// operation reads the flag.
 func EnableRace() {
-	if !raceOn.Load() {
+	if RaceFlag.Load() == 0 {
 		RaceFlag.Store(1)
-		raceOn.Store(true)
 	}
 }
 
@@ -52,7 +52,7 @@ func (g *G) raceStart() *racecheck.Thread {
 	// slow goroutine ids of gtable.go): its thread is known.
 	t := detector.Lookup(g.goid)
 	if t == nil {
-		creator, _ := creation()
+		creator, _ := g.creation()
 		t = detector.Thread(g.goid, creator, g.prevGoid)
 	}
 	g.race = t
@@ -83,6 +83,7 @@ func (l *Lock) hoSync() *racecheck.Sync {
 func (l *Lock) syncInit(p *atomic.Pointer[racecheck.Sync]) *racecheck.Sync {
 	if p.CompareAndSwap(nil, new(racecheck.Sync)) && p == &l.hb {
 		raceLocks.Store(l.id, weak.Make(l))
+		runtime.AddCleanup(l, func(id uint64) { raceLocks.Delete(id) }, l.id)
 	}
 	return p.Load()
 }
@@ -97,7 +98,7 @@ func raceLock(id uint64) report.Lock {
 }
 
 // raceAcquired and raceReleased are the lock edges; the caller checked
-// raceOn.
+// RaceOn.
 func (g *G) raceAcquired(l *Lock, mode Mode) { detector.Acquire(g.rt(), l.hbSync(), mode == Write) }
 func (g *G) raceReleased(l *Lock, mode Mode) { detector.Release(g.rt(), l.hbSync(), mode == Write) }
 
@@ -106,7 +107,7 @@ func (g *G) raceReleased(l *Lock, mode Mode) { detector.Release(g.rt(), l.hbSync
 // Done, an Event's Set, a Queue's Put signal; the matching Wait or Get
 // awaits.
 func Signal(o *Lock) {
-	if raceOn.Load() {
+	if RaceOn() {
 		hbOp(o, tracefmt.SyncRelease)
 	}
 }
@@ -114,7 +115,7 @@ func Signal(o *Lock) {
 // Await records that the calling goroutine received what was handed over
 // through o.
 func Await(o *Lock) {
-	if raceOn.Load() {
+	if RaceOn() {
 		hbOp(o, tracefmt.SyncAcquire)
 	}
 }

@@ -94,7 +94,7 @@ func (g *G) valid(e *entry) bool {
 // acquisition was checked by [G.BeforeLock] first; one by TryLock adds
 // no edge.
 func (g *G) Acquired(l *Lock, mode Mode, try bool, pc uintptr) {
-	if raceOn.Load() {
+	if RaceOn() {
 		g.raceAcquired(l, mode)
 	}
 	if try {
@@ -134,7 +134,7 @@ func (g *G) next(l *Lock, mode Mode, try bool) uint64 {
 // handed over between goroutines) or that nobody did (a misuse, which the
 // caller checks).
 func (g *G) Released(l *Lock, mode Mode) bool {
-	if raceOn.Load() {
+	if RaceOn() {
 		g.raceReleased(l, mode)
 	}
 	if r := recording.Load(); r != nil {

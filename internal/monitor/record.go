@@ -193,7 +193,7 @@ func headerFields(now time.Time) []tracefmt.HeaderField {
 	host, _ := os.Hostname()
 	hang := int64(deadlock.HangThreshold())
 	var race uint64
-	if raceOn.Load() {
+	if RaceOn() {
 		race = 1
 	}
 	return []tracefmt.HeaderField{
@@ -678,7 +678,7 @@ func (g *G) tinit(r *recorder) {
 	t.pub.Store(0)
 	t.gen = r.gen
 	t.mu.Unlock()
-	creator, site := creation()
+	creator, site := g.creation()
 	var siteID uint64
 	if site.File != "" {
 		siteID = r.framesID([]report.Frame{site})
@@ -715,6 +715,17 @@ func (g *G) theld(r *recorder) {
 		b = binary.AppendUvarint(b, st)
 		g.tend(b)
 	}
+}
+
+// creation returns the id of the goroutine that created g, the calling
+// one, and where: worked out once per goroutine (the trace and the race
+// checks both ask).
+func (g *G) creation() (uint64, report.Frame) {
+	if !g.created {
+		g.creator, g.createdAt = creation()
+		g.created = true
+	}
+	return g.creator, g.createdAt
 }
 
 // creation returns the id of the goroutine that created the calling one

@@ -162,9 +162,6 @@ func (c *clock) readInto(dst *vc) {
 	}
 }
 
-// Goid returns the goroutine id.
-func (t *Thread) Goid() uint64 { return t.goid }
-
 func (t *Thread) own() uint32 { return t.vc.v[t.tid] }
 
 // Epoch returns t's current epoch.

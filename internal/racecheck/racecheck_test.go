@@ -337,30 +337,6 @@ func TestNoCreator(t *testing.T) {
 	w.want("")
 }
 
-// Another goroutine reads a thread's clocks (to create a goroutine's
-// state) while the thread grows them: under -race, a torn read would
-// show.
-func TestForkWhileGrowing(t *testing.T) {
-	w := newWorld(t)
-	a := w.d.Lookup(1)
-	done := make(chan bool)
-	go func() {
-		defer close(done)
-		for i := range 200 {
-			w.d.Thread(uint64(1000+i), 1, 0)
-		}
-	}()
-	s := new(Sync)
-	for i := range 200 {
-		b := w.d.Lookup(uint64(1000 + i))
-		if b != nil {
-			w.d.Signal(b, s) // b is not running: this goroutine stands in for it
-		}
-		w.d.Await(a, s)
-	}
-	<-done
-}
-
 // An Await that hands a shared location back to one goroutine starts an
 // epoch, so that goroutine's next access is not skipped as a repeat and
 // finds the location its own again.
